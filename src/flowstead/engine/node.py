@@ -19,6 +19,7 @@ from flowstead.engine.ports import (
     ChatMessage,
     Clock,
     CodeRunner,
+    Files,
     HttpClient,
     Retriever,
     Usage,
@@ -75,6 +76,7 @@ class NodeContext(Protocol):
     http: HttpClient
     code: CodeRunner
     retriever: Retriever
+    files: Files
     clock: Clock
     # Earlier turns of the conversation (chat mode), oldest first.
     history: list[ChatMessage]

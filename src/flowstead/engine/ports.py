@@ -181,3 +181,12 @@ class Clock(Protocol):
         ...
 
     async def sleep(self, seconds: float) -> None: ...
+
+
+class Files(Protocol):
+    """Reads the bytes of a file value.
+
+    A file value is a mapping like Dify's: `{"name", "mime_type", "size"}` plus where the
+    bytes are, `"id"` (an upload kept under the data dir) or `"url"` (a remote file)."""
+
+    async def read(self, file: Mapping[str, Any]) -> bytes: ...

@@ -42,6 +42,7 @@ class TestContext:
     http: Any = field(default_factory=Unavailable)
     code: Any = field(default_factory=Unavailable)
     retriever: Any = field(default_factory=Unavailable)
+    files: Any = field(default_factory=Unavailable)
     clock: Any = field(default_factory=SystemClock)
     history: list[ChatMessage] = field(default_factory=list)
     streamed: list[str] = field(default_factory=list)
