@@ -21,8 +21,20 @@ RESERVED_IDS = frozenset({"sys", "env", "conversation", "item", "index", "loop"}
 Mode = Literal["workflow", "chat"]
 ErrorStrategy = Literal["fail", "fail_branch", "default_value"]
 EnvType = Literal["string", "number", "secret"]
-VarType = Literal["string", "number", "boolean", "object", "array[string]", "array[number]",
-                  "array[object]", "array[boolean]", "array", "file", "array[file]", "any"]
+VarType = Literal[
+    "string",
+    "number",
+    "boolean",
+    "object",
+    "array[string]",
+    "array[number]",
+    "array[object]",
+    "array[boolean]",
+    "array",
+    "file",
+    "array[file]",
+    "any",
+]
 
 
 class Position(msgspec.Struct, frozen=True):
@@ -62,7 +74,9 @@ class Node(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     timeout: float | None = None
 
 
-class Edge(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, rename={"source": "from"}):
+class Edge(
+    msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, rename={"source": "from"}
+):
     """A connection from a node's output (its default output or a named `handle`)."""
 
     source: str
@@ -98,6 +112,20 @@ class Document(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
         return next((n for n in self.nodes if n.id == node_id), None)
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false. YAML 1.1 also reads yes/no/on/off as booleans,
+    which turns a node named `no` or a select option `off` into False."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 class DocumentError(ValueError):
     """The text is not a Flowstead document: says where and why."""
 
@@ -123,10 +151,7 @@ def parse(text: str | bytes) -> Document:
         text = text.decode("utf-8")
     stripped = text.lstrip()
     try:
-        if stripped.startswith("{"):
-            data = json.loads(text)
-        else:
-            data = yaml.safe_load(text)
+        data = json.loads(text) if stripped.startswith("{") else yaml.load(text, Loader=_Loader)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise DocumentError(f"not valid YAML or JSON: {exc}") from exc
     return from_data(data)

@@ -7,12 +7,31 @@ from typing import Any, Literal
 import msgspec
 
 Operator = Literal[
-    "contains", "not_contains", "starts_with", "ends_with", "is", "is_not",
-    "empty", "not_empty", "in", "not_in", "all_of",
-    "=", "!=", ">", "<", ">=", "<=",
-    "null", "not_null", "exists", "not_exists",
+    "contains",
+    "not_contains",
+    "starts_with",
+    "ends_with",
+    "is",
+    "is_not",
+    "empty",
+    "not_empty",
+    "in",
+    "not_in",
+    "all_of",
+    "=",
+    "!=",
+    ">",
+    "<",
+    ">=",
+    "<=",
+    "null",
+    "not_null",
+    "exists",
+    "not_exists",
 ]
-UNARY: frozenset[str] = frozenset({"empty", "not_empty", "null", "not_null", "exists", "not_exists"})
+UNARY: frozenset[str] = frozenset(
+    {"empty", "not_empty", "null", "not_null", "exists", "not_exists"}
+)
 
 
 class Condition(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):

@@ -72,6 +72,7 @@ def references(source: str) -> Iterator[tuple[str, str | None]]:
     except TemplateSyntaxError:
         return
     bound = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    bound.update(_ENV.globals)
     attributed: set[int] = set()
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         target = node.node
