@@ -1,0 +1,89 @@
+"""The `flowstead` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from flowstead import __version__
+from flowstead.settings import Settings, SettingsError
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from flowstead.dsl.document import DocumentError, parse
+    from flowstead.engine.validation import validate
+
+    status = 0
+    for path in args.files:
+        try:
+            issues = validate(parse(Path(path).read_bytes()))
+        except (OSError, DocumentError) as exc:
+            print(f"{path}: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        for issue in issues:
+            where = f" [{issue.node_id}]" if issue.node_id else ""
+            print(f"{path}:{where} {issue.severity}: {issue.message} ({issue.code})")
+        if any(i.severity == "error" for i in issues):
+            status = 1
+        elif not issues:
+            print(f"{path}: ok")
+    return status
+
+
+def _schema(_args: argparse.Namespace) -> int:
+    from flowstead.engine.schema import workflow_schema
+
+    print(json.dumps(workflow_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _settings(_args: argparse.Namespace) -> int:
+    for name, value in Settings.from_env().describe().items():
+        print(f"{name}={value}")
+    return 0
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    from flowstead.store import open_store
+
+    settings = Settings.from_env()
+
+    async def migrate() -> None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store = await open_store(settings.database_url, settings.data_dir)
+        await store.close()
+
+    asyncio.run(migrate())
+    print(f"migrations applied to {settings.database_url}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="flowstead", description=__doc__)
+    root.add_argument("--version", action="version", version=f"flowstead {__version__}")
+    commands = root.add_subparsers(dest="command", required=True)
+    validate = commands.add_parser("validate", help="check workflow documents for issues")
+    validate.add_argument("files", nargs="+")
+    validate.set_defaults(handler=_validate)
+    commands.add_parser("schema", help="print the workflow JSON Schema").set_defaults(
+        handler=_schema
+    )
+    commands.add_parser("settings", help="print the effective settings").set_defaults(
+        handler=_settings
+    )
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=_migrate)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except SettingsError as exc:
+        print(f"flowstead: {exc}", file=sys.stderr)
+        return 2
