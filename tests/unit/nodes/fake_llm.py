@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from flowstead.engine.ports import ChatChunk, ChatRequest, LLMError, ToolCall, Usage
 
+
 @dataclass(frozen=True)
 class Broken:
     """Streams `chunks`, then raises `error` (a connection lost mid-answer)."""
