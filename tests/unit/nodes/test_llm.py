@@ -369,6 +369,16 @@ async def test_structured_output_reads_past_think_tags() -> None:
     assert result.outputs["structured_output"] == {"colour": "blue", "confidence": 1}
 
 
+async def test_tagged_structured_output_keeps_the_tags_in_text_but_parses_past_them() -> None:
+    answer = '<think>{"colour": "red"}</think>{"colour": "blue", "confidence": 1}'
+    fake = FakeLLM(reply(answer))
+    result, _ = await run(
+        config(json_schema=SCHEMA, reasoning_format="tagged"), fake, values=VALUES
+    )
+    assert result.outputs["text"] == answer
+    assert result.outputs["structured_output"] == {"colour": "blue", "confidence": 1}
+
+
 def test_outputs_include_structured_output_only_with_a_schema() -> None:
     assert "structured_output" not in llm.SPEC.outputs(llm.LLMConfig())
     assert llm.SPEC.outputs(llm.LLMConfig(json_schema=SCHEMA))["structured_output"] == "object"

@@ -18,6 +18,7 @@ from flowstead.engine.nodes._llm_common import (
     parse_json,
 )
 from flowstead.engine.ports import LLM, ChatMessage, ChatRequest, LLMError
+from flowstead.engine.reasoning import split_think
 
 _MAX_PROBLEM = 300
 
@@ -43,9 +44,10 @@ def schema_problem(schema: dict[str, Any]) -> str | None:
 
 
 def check(text: str, schema: dict[str, Any]) -> tuple[Any, str | None]:
-    """The JSON value in `text` if it matches `schema`, else (None, what is wrong)."""
+    """The JSON value in `text` (past any `<think>` block) if it matches `schema`, else
+    (None, what is wrong)."""
     try:
-        value = parse_json(text)
+        value = parse_json(split_think(text).answer)
     except ValueError as exc:
         return None, str(exc)
     validator = validators.validator_for(schema)(schema)
