@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from flowstead.services.notify import JOBS, Notifier, run_topic
+
+
+async def test_a_publication_wakes_another_notifier(tmp_path: Path) -> None:
+    async with Notifier(tmp_path) as listener, Notifier(tmp_path) as publisher:
+        with listener.subscribe(JOBS) as jobs, listener.subscribe(run_topic("r1")) as run:
+            publisher.publish(JOBS)
+            assert await jobs.wait(5)
+            assert not await run.wait(0.05)
+
+
+async def test_a_publication_wakes_subscribers_in_the_same_process(tmp_path: Path) -> None:
+    async with Notifier(tmp_path) as notifier:
+        with notifier.subscribe("stop:r1") as first, notifier.subscribe("stop:r1") as second:
+            notifier.publish("stop:r1")
+            assert await first.wait(5)
+            assert await second.wait(5)
+
+
+async def test_a_publication_while_nobody_waits_is_kept_for_the_next_wait(tmp_path: Path) -> None:
+    async with Notifier(tmp_path) as listener, Notifier(tmp_path) as publisher:
+        with listener.subscribe(JOBS) as jobs:
+            publisher.publish(JOBS)
+            await listener.wait("something else", 0.05)  # the datagram arrives meanwhile
+            assert await jobs.wait(0)
+            assert not await jobs.wait(0.05)
+
+
+async def test_the_socket_of_a_dead_process_is_removed(tmp_path: Path) -> None:
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    dead.bind(str(tmp_path / "1-dead.sock"))
+    dead.close()  # the file stays, nobody reads it: like a SIGKILLed process
+    async with Notifier(tmp_path) as notifier:
+        notifier.publish(JOBS)
+    assert not (tmp_path / "1-dead.sock").exists()
+    assert os.listdir(tmp_path) == []  # closing removes the notifier's own socket
+
+
+async def test_a_directory_too_deep_for_a_socket_path_still_works(tmp_path: Path) -> None:
+    deep = tmp_path.joinpath(*(["d" * 30] * 4))
+    async with Notifier(deep) as listener, Notifier(deep) as publisher:
+        with listener.subscribe(JOBS) as jobs:
+            publisher.publish(JOBS)
+            assert await jobs.wait(5)
+
+
+async def test_publish_needs_a_started_notifier(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="not started"):
+        Notifier(tmp_path).publish(JOBS)
