@@ -1,0 +1,134 @@
+"""The API application: `create_app(settings)` builds it; granian serves `app_factory`.
+
+granian --interface asgi --factory flowstead.api.app:app_factory
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from flowstead import __version__, logs
+from flowstead.api.admin.keys import AdminTokenController, AppKeyController
+from flowstead.api.admin.workflows import VersionController, WorkflowController
+from flowstead.api.auth import (
+    Authenticator,
+    BearerAdminToken,
+    BearerPassword,
+    provide_app_key,
+    require_admin,
+    require_app_key,
+)
+from flowstead.api.context import RequestContext
+from flowstead.api.deps import provide_store
+from flowstead.api.errors import EXCEPTION_HANDLERS
+from flowstead.api.health import HealthController
+from flowstead.services.auth import instance_password
+from flowstead.settings import Settings
+from flowstead.store.factory import open_store
+
+MIB = 1024 * 1024
+
+
+def _lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            store = await open_store(settings.database_url, settings.data_dir)
+            stack.push_async_callback(store.close)
+            password = await instance_password(settings, store)
+            app.state.store = store
+            app.state.migrated = True  # open_store applies pending migrations or fails
+            app.state.worker_fresh_seconds = settings.job_lease_seconds
+            app.state.auth = Authenticator(
+                store, [BearerAdminToken(store), BearerPassword(password)]
+            )
+            yield
+
+    return lifespan
+
+
+def _admin_router() -> Router:
+    return Router(
+        "/api",
+        guards=[require_admin],
+        route_handlers=[
+            WorkflowController,
+            VersionController,
+            AppKeyController,
+            AdminTokenController,
+        ],
+        tags=["admin"],
+        security=[{"bearer": []}],
+    )
+
+
+def _app_router() -> Router:
+    return Router(
+        "/v1",
+        guards=[require_app_key],
+        dependencies={"app_key": Provide(provide_app_key)},
+        route_handlers=[],
+        security=[{"bearer": []}],
+    )
+
+
+def _openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Flowstead API",
+        version=__version__,
+        description="Admin API under /api, Dify-compatible app API under /v1.",
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin()],
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    description="/api: the instance password or an admin token (fst-…);"
+                    " /v1: an app key (app-…).",
+                )
+            }
+        ),
+    )
+
+
+def create_app(settings: Settings) -> Litestar:
+    cors = (
+        CORSConfig(
+            allow_origins=list(settings.cors_origins),
+            allow_headers=["Authorization", "Content-Type", "Last-Event-ID", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
+        )
+        if settings.cors_origins
+        else None
+    )
+    app = Litestar(
+        route_handlers=[HealthController, _admin_router(), _app_router()],
+        dependencies={"store": Provide(provide_store, sync_to_thread=False)},
+        lifespan=[_lifespan(settings)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        cors_config=cors,
+        openapi_config=_openapi(),
+        request_max_body_size=settings.max_upload_mb * MIB,
+        state=State({"max_body_bytes": settings.max_upload_mb * MIB}),
+        logging_config=None,
+    )
+    app.asgi_handler = RequestContext(app.asgi_handler)
+    return app
+
+
+def app_factory() -> Litestar:
+    """The process entry for granian: settings from the environment, JSON logs on stdout."""
+    settings = Settings.from_env()
+    logs.configure(settings.log_level)
+    return create_app(settings)
