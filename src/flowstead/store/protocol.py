@@ -1,0 +1,483 @@
+"""The `Store` port: intent-named repositories that both adapters implement.
+
+Conventions: a read of an unknown id returns None (or an empty list); a write naming an
+unknown record raises `NotFound`; `delete`/`revoke`/`request_stop` return whether the
+record existed. Every write is one transaction.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, Protocol
+
+from flowstead.store.records import (
+    AdminToken,
+    ApiKey,
+    Chunk,
+    Conversation,
+    Job,
+    JobStatus,
+    KnowledgeBase,
+    KnowledgeDocument,
+    Message,
+    NewChunk,
+    NodeExecution,
+    ProviderSettings,
+    Run,
+    RunEvent,
+    WorkerBeat,
+    Workflow,
+    WorkflowVersion,
+)
+
+RUN_JOB_KIND = "run"
+
+
+class Workflows(Protocol):
+    async def create(
+        self,
+        *,
+        name: str,
+        document: dict[str, Any],
+        description: str = "",
+        mode: str = "workflow",
+        trigger: dict[str, Any] | None = None,
+    ) -> Workflow: ...
+
+    async def get(self, workflow_id: str) -> Workflow | None: ...
+
+    async def list(
+        self, *, search: str | None = None, limit: int = 50, offset: int = 0
+    ) -> builtins.list[Workflow]:
+        """Most recently updated first; `search` matches name or description, any case."""
+        ...
+
+    async def update_draft(
+        self,
+        workflow_id: str,
+        document: dict[str, Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        mode: str | None = None,
+        trigger: dict[str, Any] | None = None,
+    ) -> Workflow:
+        """Replace the draft document; other fields change only when given."""
+        ...
+
+    async def delete(self, workflow_id: str) -> bool:
+        """Delete with its versions, runs (and their events, nodes, jobs), keys, chats."""
+        ...
+
+    async def publish(self, workflow_id: str) -> WorkflowVersion:
+        """Copy the draft into a new immutable version numbered one past the last."""
+        ...
+
+    async def list_versions(self, workflow_id: str) -> builtins.list[WorkflowVersion]:
+        """Newest first."""
+        ...
+
+    async def get_version(self, workflow_id: str, number: int) -> WorkflowVersion | None: ...
+
+    async def latest_version(self, workflow_id: str) -> WorkflowVersion | None: ...
+
+
+class Runs(Protocol):
+    async def create(
+        self,
+        *,
+        workflow_id: str,
+        inputs: dict[str, Any],
+        version: int | None = None,
+        user: str = "",
+        conversation_id: str | None = None,
+        source: str = "api",
+        mode: str = "workflow",
+        parent_run_id: str | None = None,
+        resumed_from: str | None = None,
+        max_attempts: int = 3,
+    ) -> Run:
+        """Create a queued run and enqueue its `run` job, atomically.
+
+        `version` None runs the draft: the draft document is snapshotted into the run.
+        Raises `NotFound` for an unknown workflow, version or conversation."""
+        ...
+
+    async def get(self, run_id: str) -> Run | None: ...
+
+    async def document(self, run_id: str) -> dict[str, Any] | None:
+        """The workflow document this run executes (its version's, or the draft snapshot)."""
+        ...
+
+    async def list(
+        self,
+        *,
+        workflow_id: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> builtins.list[Run]:
+        """Newest first."""
+        ...
+
+    async def mark_running(self, run_id: str) -> Run:
+        """Set status running; `started_at` is set on the first call only."""
+        ...
+
+    async def finish(
+        self,
+        run_id: str,
+        *,
+        status: str,
+        outputs: dict[str, Any] | None = None,
+        error: str | None = None,
+        total_tokens: int = 0,
+        total_steps: int = 0,
+    ) -> Run:
+        """Record the end of a run; `elapsed` counts from start (or creation if never started)."""
+        ...
+
+    async def request_stop(self, run_id: str) -> bool: ...
+
+    async def stop_requested(self, run_id: str) -> bool: ...
+
+
+class NodeExecutions(Protocol):
+    async def record(
+        self,
+        *,
+        run_id: str,
+        node_id: str,
+        status: str,
+        index: int = 0,
+        node_type: str = "",
+        title: str = "",
+        inputs: dict[str, Any] | None = None,
+        outputs: dict[str, Any] | None = None,
+        error: str | None = None,
+        started_at: float | None = None,
+        finished_at: float | None = None,
+        tokens: int = 0,
+        attempt: int = 1,
+    ) -> NodeExecution:
+        """Insert or overwrite the execution keyed by (run_id, node_id, index)."""
+        ...
+
+    async def list_for_run(self, run_id: str) -> builtins.list[NodeExecution]:
+        """In the order they were first recorded."""
+        ...
+
+    async def finished_outputs(self, run_id: str) -> dict[str, dict[str, Any]]:
+        """node_id → outputs of the run's succeeded executions at index 0 (for resume)."""
+        ...
+
+
+class RunEvents(Protocol):
+    async def append(self, run_id: str, type: str, data: dict[str, Any] | None = None) -> int:
+        """Append one event and return its sequence number."""
+        ...
+
+    async def append_many(
+        self, run_id: str, events: Sequence[tuple[str, dict[str, Any]]]
+    ) -> builtins.list[int]:
+        """Append events in one transaction; their sequence numbers are contiguous."""
+        ...
+
+    async def read(
+        self, run_id: str, *, after_seq: int = 0, limit: int = 1000
+    ) -> builtins.list[RunEvent]: ...
+
+    async def last_seq(self, run_id: str) -> int:
+        """0 when the run has no events."""
+        ...
+
+
+class Jobs(Protocol):
+    async def enqueue(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        run_at: float | None = None,
+        max_attempts: int = 3,
+    ) -> Job: ...
+
+    async def claim_next(
+        self, worker_id: str, lease_seconds: float, kinds: Sequence[str] | None = None
+    ) -> Job | None:
+        """Lease the oldest due job: queued, or running with an expired lease.
+
+        Each claim counts an attempt. A job whose lease expired on its last attempt
+        becomes `dead` instead (and its run, if any, fails)."""
+        ...
+
+    async def heartbeat(self, job_id: str, worker_id: str, lease_seconds: float) -> bool:
+        """Extend the lease; False if the job is no longer running under this worker."""
+        ...
+
+    async def complete(self, job_id: str, worker_id: str) -> bool: ...
+
+    async def fail(
+        self, job_id: str, worker_id: str, error: str, *, retry_at: float | None = None
+    ) -> bool:
+        """With `retry_at` and attempts left, queue it again for then; else mark it failed."""
+        ...
+
+    async def release(self, job_id: str, worker_id: str) -> bool:
+        """Hand a claimed job back unworked (graceful shutdown): the attempt is not counted."""
+        ...
+
+    async def get(self, job_id: str) -> Job | None: ...
+
+    async def list(
+        self,
+        *,
+        status: JobStatus | None = None,
+        kind: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> builtins.list[Job]:
+        """Newest first."""
+        ...
+
+
+class Workers(Protocol):
+    async def beat(self, worker_id: str, info: dict[str, Any] | None = None) -> WorkerBeat: ...
+
+    async def latest(self) -> WorkerBeat | None:
+        """The most recent heartbeat of any worker."""
+        ...
+
+
+class Conversations(Protocol):
+    async def create(
+        self,
+        *,
+        workflow_id: str,
+        user: str,
+        name: str = "",
+        inputs: dict[str, Any] | None = None,
+        variables: dict[str, Any] | None = None,
+    ) -> Conversation: ...
+
+    async def get(self, conversation_id: str) -> Conversation | None: ...
+
+    async def list(
+        self, *, workflow_id: str, user: str, limit: int = 20, last_id: str | None = None
+    ) -> builtins.list[Conversation]:
+        """Most recently updated first, starting after `last_id` (NotFound if unknown)."""
+        ...
+
+    async def set_variables(
+        self, conversation_id: str, variables: dict[str, Any]
+    ) -> Conversation: ...
+
+    async def rename(self, conversation_id: str, name: str) -> Conversation: ...
+
+    async def delete(self, conversation_id: str) -> bool:
+        """Delete with its messages; runs keep existing without the link."""
+        ...
+
+
+class Messages(Protocol):
+    async def add(
+        self,
+        *,
+        conversation_id: str,
+        run_id: str | None,
+        query: str,
+        answer: str,
+        inputs: dict[str, Any] | None = None,
+        tokens: int = 0,
+    ) -> Message:
+        """Add a turn and mark the conversation updated."""
+        ...
+
+    async def list(
+        self, conversation_id: str, *, limit: int = 20, first_id: str | None = None
+    ) -> builtins.list[Message]:
+        """The `limit` latest messages older than `first_id`, oldest first (Dify paging)."""
+        ...
+
+    async def count(self, conversation_id: str) -> int: ...
+
+
+class ApiKeys(Protocol):
+    async def create(self, workflow_id: str, name: str = "") -> tuple[ApiKey, str]:
+        """A new `app-…` key; the plaintext is returned here and never again."""
+        ...
+
+    async def verify(self, plaintext: str) -> ApiKey | None:
+        """The key's record if it exists and is not revoked."""
+        ...
+
+    async def list(self, workflow_id: str) -> builtins.list[ApiKey]: ...
+
+    async def revoke(self, key_id: str) -> bool: ...
+
+
+class AdminTokens(Protocol):
+    async def create(self, name: str = "") -> tuple[AdminToken, str]:
+        """A new `fst-…` token; the plaintext is returned here and never again."""
+        ...
+
+    async def verify(self, plaintext: str) -> AdminToken | None:
+        """The token's record if valid; records the use in `last_used_at`."""
+        ...
+
+    async def list(self) -> builtins.list[AdminToken]: ...
+
+    async def revoke(self, token_id: str) -> bool: ...
+
+
+class Providers(Protocol):
+    async def put(
+        self,
+        provider_id: str,
+        *,
+        kind: str,
+        base_url: str | None = None,
+        secrets: dict[str, str] | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> ProviderSettings:
+        """Create or replace a provider's settings; secrets are encrypted at rest."""
+        ...
+
+    async def get(self, provider_id: str) -> ProviderSettings | None:
+        """With secrets decrypted (read at each use, so a rotated key applies at once)."""
+        ...
+
+    async def list(self) -> builtins.list[ProviderSettings]:
+        """Without secret values; `secret_names` says which are set."""
+        ...
+
+    async def delete(self, provider_id: str) -> bool: ...
+
+
+class Meta(Protocol):
+    """Small instance-wide values (e.g. the hashed instance password)."""
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str) -> None: ...
+
+
+class KnowledgeBases(Protocol):
+    async def create(
+        self,
+        *,
+        name: str,
+        description: str = "",
+        embedding_provider: str | None = None,
+        embedding_model: str | None = None,
+        chunk_size: int = 512,
+        chunk_overlap: int = 64,
+    ) -> KnowledgeBase:
+        """Raises `Conflict` if the name is taken."""
+        ...
+
+    async def get(self, kb_id: str) -> KnowledgeBase | None: ...
+
+    async def list(self) -> builtins.list[KnowledgeBase]:
+        """By name."""
+        ...
+
+    async def delete(self, kb_id: str) -> bool:
+        """Delete with its documents and chunks."""
+        ...
+
+
+class Documents(Protocol):
+    async def add(
+        self,
+        *,
+        kb_id: str,
+        name: str,
+        source: str = "",
+        size: int = 0,
+        metadata: dict[str, Any] | None = None,
+    ) -> KnowledgeDocument:
+        """A new document in status `queued`."""
+        ...
+
+    async def get(self, document_id: str) -> KnowledgeDocument | None: ...
+
+    async def list(self, kb_id: str) -> builtins.list[KnowledgeDocument]:
+        """Oldest first."""
+        ...
+
+    async def set_status(
+        self,
+        document_id: str,
+        status: str,
+        *,
+        error: str | None = None,
+        progress: float | None = None,
+        chunk_count: int | None = None,
+    ) -> KnowledgeDocument:
+        """Record ingestion progress; `error` is always written, the others when given."""
+        ...
+
+    async def delete(self, document_id: str) -> bool:
+        """Delete with its chunks."""
+        ...
+
+
+class Chunks(Protocol):
+    async def add_many(
+        self, document_id: str, chunks: Sequence[NewChunk]
+    ) -> builtins.list[Chunk]: ...
+
+    async def list(
+        self, document_id: str, *, limit: int = 1000, offset: int = 0
+    ) -> builtins.list[Chunk]:
+        """By position."""
+        ...
+
+
+class Store(Protocol):
+    """Everything Flowstead persists, grouped by intent."""
+
+    @property
+    def workflows(self) -> Workflows: ...
+    @property
+    def runs(self) -> Runs: ...
+    @property
+    def nodes(self) -> NodeExecutions: ...
+    @property
+    def events(self) -> RunEvents: ...
+    @property
+    def jobs(self) -> Jobs: ...
+    @property
+    def workers(self) -> Workers: ...
+    @property
+    def conversations(self) -> Conversations: ...
+    @property
+    def messages(self) -> Messages: ...
+    @property
+    def api_keys(self) -> ApiKeys: ...
+    @property
+    def admin_tokens(self) -> AdminTokens: ...
+    @property
+    def providers(self) -> Providers: ...
+    @property
+    def meta(self) -> Meta: ...
+    @property
+    def knowledge_bases(self) -> KnowledgeBases: ...
+    @property
+    def documents(self) -> Documents: ...
+    @property
+    def chunks(self) -> Chunks: ...
+
+    async def close(self) -> None: ...
+
+    async def __aenter__(self) -> Store: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...

@@ -1,0 +1,192 @@
+"""Chat-mode conversations and their messages in SQLite."""
+
+from __future__ import annotations
+
+import builtins
+import sqlite3
+import time
+import uuid
+from typing import Any
+
+from flowstead.store.codec import dumps, to_record
+from flowstead.store.errors import NotFound
+from flowstead.store.records import Conversation, Message
+from flowstead.store.sqlite.database import Database
+
+_CONVERSATION_JSON = ("inputs", "variables")
+
+
+def _conversation(row: sqlite3.Row) -> Conversation:
+    return to_record(Conversation, row, _CONVERSATION_JSON)
+
+
+def _message(row: sqlite3.Row) -> Message:
+    return to_record(Message, row, ("inputs",))
+
+
+class SqliteConversations:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self,
+        *,
+        workflow_id: str,
+        user: str,
+        name: str = "",
+        inputs: dict[str, Any] | None = None,
+        variables: dict[str, Any] | None = None,
+    ) -> Conversation:
+        now = time.time()
+        conversation = Conversation(
+            id=str(uuid.uuid4()),
+            workflow_id=workflow_id,
+            user=user,
+            name=name,
+            inputs=inputs or {},
+            variables=variables or {},
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            async with self._db.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO conversations (id, workflow_id, user, name, inputs, variables,"
+                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        conversation.id,
+                        workflow_id,
+                        user,
+                        name,
+                        dumps(conversation.inputs),
+                        dumps(conversation.variables),
+                        now,
+                        now,
+                    ),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise NotFound("workflow", workflow_id) from exc
+        return conversation
+
+    async def get(self, conversation_id: str) -> Conversation | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM conversations WHERE id = ?", (conversation_id,)
+        )
+        return None if row is None else _conversation(row)
+
+    async def list(
+        self, *, workflow_id: str, user: str, limit: int = 20, last_id: str | None = None
+    ) -> builtins.list[Conversation]:
+        after, params = "", []
+        if last_id is not None:
+            last = await self.get(last_id)
+            if last is None:
+                raise NotFound("conversation", last_id)
+            after = " AND (updated_at < ? OR (updated_at = ? AND id > ?))"
+            params = [last.updated_at, last.updated_at, last.id]
+        rows = await self._db.fetch_all(
+            "SELECT * FROM conversations WHERE workflow_id = ? AND user = ?"
+            f"{after} ORDER BY updated_at DESC, id LIMIT ?",
+            [workflow_id, user, *params, limit],
+        )
+        return [_conversation(row) for row in rows]
+
+    async def set_variables(self, conversation_id: str, variables: dict[str, Any]) -> Conversation:
+        return await self._update(conversation_id, "variables = ?", dumps(variables))
+
+    async def rename(self, conversation_id: str, name: str) -> Conversation:
+        return await self._update(conversation_id, "name = ?", name)
+
+    async def _update(self, conversation_id: str, assignment: str, value: Any) -> Conversation:
+        async with self._db.transaction() as conn:
+            rows = list(
+                await conn.execute_fetchall(
+                    f"UPDATE conversations SET {assignment}, updated_at = ?"
+                    " WHERE id = ? RETURNING *",
+                    (value, time.time(), conversation_id),
+                )
+            )
+        if not rows:
+            raise NotFound("conversation", conversation_id)
+        return _conversation(rows[0])
+
+    async def delete(self, conversation_id: str) -> bool:
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM conversations WHERE id = ?", (conversation_id,)
+            )
+        return cursor.rowcount > 0
+
+
+class SqliteMessages:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(
+        self,
+        *,
+        conversation_id: str,
+        run_id: str | None,
+        query: str,
+        answer: str,
+        inputs: dict[str, Any] | None = None,
+        tokens: int = 0,
+    ) -> Message:
+        message = Message(
+            id=str(uuid.uuid4()),
+            conversation_id=conversation_id,
+            run_id=run_id,
+            query=query,
+            answer=answer,
+            inputs=inputs or {},
+            tokens=tokens,
+            created_at=time.time(),
+        )
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE conversations SET updated_at = ? WHERE id = ?",
+                (message.created_at, conversation_id),
+            )
+            if cursor.rowcount == 0:
+                raise NotFound("conversation", conversation_id)
+            await conn.execute(
+                "INSERT INTO messages (id, conversation_id, run_id, query, answer, inputs,"
+                " tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    message.id,
+                    conversation_id,
+                    run_id,
+                    query,
+                    answer,
+                    dumps(message.inputs),
+                    tokens,
+                    message.created_at,
+                ),
+            )
+        return message
+
+    async def list(
+        self, conversation_id: str, *, limit: int = 20, first_id: str | None = None
+    ) -> builtins.list[Message]:
+        before, params = "", []
+        if first_id is not None:
+            first = await self._db.fetch_one(
+                "SELECT created_at, id FROM messages WHERE id = ? AND conversation_id = ?",
+                (first_id, conversation_id),
+            )
+            if first is None:
+                raise NotFound("message", first_id)
+            before = " AND (created_at < ? OR (created_at = ? AND id < ?))"
+            params = [first[0], first[0], first[1]]
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM messages WHERE conversation_id = ?{before}"
+            " ORDER BY created_at DESC, id DESC LIMIT ?",
+            [conversation_id, *params, limit],
+        )
+        return [_message(row) for row in reversed(rows)]
+
+    async def count(self, conversation_id: str) -> int:
+        row = await self._db.fetch_one(
+            "SELECT count(*) FROM messages WHERE conversation_id = ?", (conversation_id,)
+        )
+        return 0 if row is None else int(row[0])

@@ -1,0 +1,217 @@
+"""Leased background jobs and worker heartbeats in SQLite."""
+
+from __future__ import annotations
+
+import builtins
+import sqlite3
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import aiosqlite
+
+from flowstead.store.codec import dumps, to_record
+from flowstead.store.records import Job, JobStatus, WorkerBeat
+from flowstead.store.sqlite.database import Database
+
+_JSON = ("payload",)
+_DEAD_ERROR = "'lease expired on attempt ' || attempts || ' of ' || max_attempts"
+
+
+def _job(row: sqlite3.Row) -> Job:
+    return to_record(Job, row, _JSON)
+
+
+async def insert_job(
+    conn: aiosqlite.Connection,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    run_at: float | None,
+    max_attempts: int,
+    run_id: str | None = None,
+    job_id: str | None = None,
+) -> Job:
+    """Insert a queued job inside the caller's transaction."""
+    now = time.time()
+    job = Job(
+        id=job_id or str(uuid.uuid4()),
+        kind=kind,
+        payload=payload,
+        run_id=run_id,
+        status="queued",
+        run_at=now if run_at is None else run_at,
+        max_attempts=max_attempts,
+        created_at=now,
+        updated_at=now,
+    )
+    await conn.execute(
+        "INSERT INTO jobs (id, kind, payload, run_id, status, run_at, max_attempts,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+        (job.id, kind, dumps(payload), run_id, job.run_at, max_attempts, now, now),
+    )
+    return job
+
+
+class SqliteJobs:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def enqueue(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        run_at: float | None = None,
+        max_attempts: int = 3,
+    ) -> Job:
+        async with self._db.transaction() as conn:
+            return await insert_job(
+                conn, kind=kind, payload=payload, run_at=run_at, max_attempts=max_attempts
+            )
+
+    async def claim_next(
+        self, worker_id: str, lease_seconds: float, kinds: Sequence[str] | None = None
+    ) -> Job | None:
+        now = time.time()
+        kind_filter, kind_params = "", []
+        if kinds is not None:
+            kind_filter = f" AND kind IN ({', '.join('?' * len(kinds))})"
+            kind_params = list(kinds)
+        async with self._db.transaction() as conn:
+            await self._bury_expired(conn, now)
+            rows = await conn.execute_fetchall(
+                "UPDATE jobs SET status = 'running', worker_id = ?, lease_until = ?,"
+                " attempts = attempts + 1, updated_at = ? WHERE id = ("
+                " SELECT id FROM jobs WHERE ((status = 'queued' AND run_at <= ?)"
+                " OR (status = 'running' AND lease_until < ?))"
+                f"{kind_filter} ORDER BY run_at, rowid LIMIT 1) RETURNING *",
+                [worker_id, now + lease_seconds, now, now, now, *kind_params],
+            )
+        return next((_job(row) for row in rows), None)
+
+    @staticmethod
+    async def _bury_expired(conn: aiosqlite.Connection, now: float) -> None:
+        """Mark jobs whose lease expired on their last attempt dead, and fail their runs."""
+        dead = await conn.execute_fetchall(
+            f"UPDATE jobs SET status = 'dead', error = {_DEAD_ERROR}, worker_id = NULL,"
+            " lease_until = NULL, finished_at = ?, updated_at = ?"
+            " WHERE status = 'running' AND lease_until < ? AND attempts >= max_attempts"
+            " RETURNING run_id, error",
+            (now, now, now),
+        )
+        for run_id, error in dead:
+            if run_id is not None:
+                await conn.execute(
+                    "UPDATE runs SET status = 'failed', error = ?, finished_at = ?,"
+                    " elapsed = ? - coalesce(started_at, created_at)"
+                    " WHERE id = ? AND status IN ('queued', 'running')",
+                    (f"the worker running it was lost: {error}", now, now, run_id),
+                )
+
+    async def heartbeat(self, job_id: str, worker_id: str, lease_seconds: float) -> bool:
+        now = time.time()
+        return await self._update_owned(
+            job_id,
+            worker_id,
+            "lease_until = ?, updated_at = ?",
+            (now + lease_seconds, now),
+        )
+
+    async def complete(self, job_id: str, worker_id: str) -> bool:
+        now = time.time()
+        return await self._update_owned(
+            job_id,
+            worker_id,
+            "status = 'done', lease_until = NULL, finished_at = ?, updated_at = ?",
+            (now, now),
+        )
+
+    async def fail(
+        self, job_id: str, worker_id: str, error: str, *, retry_at: float | None = None
+    ) -> bool:
+        now = time.time()
+        if retry_at is None:
+            return await self._update_owned(
+                job_id,
+                worker_id,
+                "status = 'failed', error = ?, lease_until = NULL, finished_at = ?, updated_at = ?",
+                (error, now, now),
+            )
+        return await self._update_owned(
+            job_id,
+            worker_id,
+            "status = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END,"
+            " run_at = ?, error = ?, worker_id = NULL, lease_until = NULL,"
+            " finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE ? END,"
+            " updated_at = ?",
+            (retry_at, error, now, now),
+        )
+
+    async def release(self, job_id: str, worker_id: str) -> bool:
+        return await self._update_owned(
+            job_id,
+            worker_id,
+            "status = 'queued', attempts = max(attempts - 1, 0), worker_id = NULL,"
+            " lease_until = NULL, updated_at = ?",
+            (time.time(),),
+        )
+
+    async def _update_owned(
+        self, job_id: str, worker_id: str, assignments: str, params: tuple[Any, ...]
+    ) -> bool:
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                f"UPDATE jobs SET {assignments}"
+                " WHERE id = ? AND worker_id = ? AND status = 'running'",
+                (*params, job_id, worker_id),
+            )
+        return cursor.rowcount > 0
+
+    async def get(self, job_id: str) -> Job | None:
+        row = await self._db.fetch_one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        return None if row is None else _job(row)
+
+    async def list(
+        self,
+        *,
+        status: JobStatus | None = None,
+        kind: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> builtins.list[Job]:
+        clauses: builtins.list[str] = ["1"]
+        params: builtins.list[Any] = []
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(status)
+        if kind is not None:
+            clauses.append("kind = ?")
+            params.append(kind)
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM jobs WHERE {' AND '.join(clauses)}"
+            " ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [_job(row) for row in rows]
+
+
+class SqliteWorkers:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def beat(self, worker_id: str, info: dict[str, Any] | None = None) -> WorkerBeat:
+        beat = WorkerBeat(worker_id=worker_id, info=info or {}, beat_at=time.time())
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO workers (worker_id, info, beat_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (worker_id) DO UPDATE SET info = excluded.info,"
+                " beat_at = excluded.beat_at",
+                (worker_id, dumps(beat.info), beat.beat_at),
+            )
+        return beat
+
+    async def latest(self) -> WorkerBeat | None:
+        row = await self._db.fetch_one("SELECT * FROM workers ORDER BY beat_at DESC LIMIT 1")
+        return None if row is None else to_record(WorkerBeat, row, ("info",))

@@ -1,0 +1,162 @@
+"""Workflows and their published versions in SQLite."""
+
+from __future__ import annotations
+
+import builtins
+import sqlite3
+import time
+import uuid
+from typing import Any
+
+from flowstead.store.codec import dumps, to_record
+from flowstead.store.errors import NotFound
+from flowstead.store.records import Workflow, WorkflowVersion
+from flowstead.store.sqlite.database import Database
+
+_JSON = ("document", "trigger")
+
+
+def _workflow(row: sqlite3.Row) -> Workflow:
+    return to_record(Workflow, row, _JSON)
+
+
+def _version(row: sqlite3.Row) -> WorkflowVersion:
+    return to_record(WorkflowVersion, row, _JSON)
+
+
+def _json_or_null(value: Any) -> str | None:
+    return None if value is None else dumps(value)
+
+
+class SqliteWorkflows:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self,
+        *,
+        name: str,
+        document: dict[str, Any],
+        description: str = "",
+        mode: str = "workflow",
+        trigger: dict[str, Any] | None = None,
+    ) -> Workflow:
+        now = time.time()
+        workflow = Workflow(
+            id=str(uuid.uuid4()),
+            name=name,
+            description=description,
+            document=document,
+            mode=mode,
+            trigger=trigger,
+            created_at=now,
+            updated_at=now,
+        )
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO workflows (id, name, description, document, mode, trigger,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    workflow.id,
+                    name,
+                    description,
+                    dumps(document),
+                    mode,
+                    _json_or_null(trigger),
+                    now,
+                    now,
+                ),
+            )
+        return workflow
+
+    async def get(self, workflow_id: str) -> Workflow | None:
+        row = await self._db.fetch_one("SELECT * FROM workflows WHERE id = ?", (workflow_id,))
+        return None if row is None else _workflow(row)
+
+    async def list(
+        self, *, search: str | None = None, limit: int = 50, offset: int = 0
+    ) -> builtins.list[Workflow]:
+        where, params = "", []
+        if search:
+            where = "WHERE instr(lower(name), lower(?)) OR instr(lower(description), lower(?))"
+            params = [search, search]
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM workflows {where} ORDER BY updated_at DESC, id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [_workflow(row) for row in rows]
+
+    async def update_draft(
+        self,
+        workflow_id: str,
+        document: dict[str, Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        mode: str | None = None,
+        trigger: dict[str, Any] | None = None,
+    ) -> Workflow:
+        async with self._db.transaction() as conn:
+            rows = await conn.execute_fetchall(
+                "UPDATE workflows SET document = ?, name = coalesce(?, name),"
+                " description = coalesce(?, description), mode = coalesce(?, mode),"
+                " trigger = coalesce(?, trigger), updated_at = ? WHERE id = ? RETURNING *",
+                (
+                    dumps(document),
+                    name,
+                    description,
+                    mode,
+                    _json_or_null(trigger),
+                    time.time(),
+                    workflow_id,
+                ),
+            )
+        if not rows:
+            raise NotFound("workflow", workflow_id)
+        return _workflow(next(iter(rows)))
+
+    async def delete(self, workflow_id: str) -> bool:
+        # Foreign keys cascade to versions, runs (events, nodes, jobs), keys and chats.
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM workflows WHERE id = ?", (workflow_id,))
+        return cursor.rowcount > 0
+
+    async def publish(self, workflow_id: str) -> WorkflowVersion:
+        now = time.time()
+        async with self._db.transaction() as conn:
+            rows = await conn.execute_fetchall(
+                "INSERT INTO workflow_versions (id, workflow_id, number, name, description,"
+                " document, mode, trigger, created_at)"
+                " SELECT ?, id, coalesce(published_version, 0) + 1, name, description,"
+                " document, mode, trigger, ? FROM workflows WHERE id = ? RETURNING *",
+                (str(uuid.uuid4()), now, workflow_id),
+            )
+            if not rows:
+                raise NotFound("workflow", workflow_id)
+            version = _version(next(iter(rows)))
+            await conn.execute(
+                "UPDATE workflows SET published_version = ? WHERE id = ?",
+                (version.number, workflow_id),
+            )
+        return version
+
+    async def list_versions(self, workflow_id: str) -> builtins.list[WorkflowVersion]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM workflow_versions WHERE workflow_id = ? ORDER BY number DESC",
+            (workflow_id,),
+        )
+        return [_version(row) for row in rows]
+
+    async def get_version(self, workflow_id: str, number: int) -> WorkflowVersion | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM workflow_versions WHERE workflow_id = ? AND number = ?",
+            (workflow_id, number),
+        )
+        return None if row is None else _version(row)
+
+    async def latest_version(self, workflow_id: str) -> WorkflowVersion | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM workflow_versions WHERE workflow_id = ? ORDER BY number DESC LIMIT 1",
+            (workflow_id,),
+        )
+        return None if row is None else _version(row)
