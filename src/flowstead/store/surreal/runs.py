@@ -1,0 +1,272 @@
+"""Runs and their per-node executions in SurrealDB."""
+
+from __future__ import annotations
+
+import builtins
+import time
+import uuid
+from typing import Any
+
+from flowstead.store.codec import dumps, loads, to_record
+from flowstead.store.errors import NotFound
+from flowstead.store.protocol import RUN_JOB_KIND
+from flowstead.store.records import NodeExecution, Run
+from flowstead.store.surreal.database import SurrealDatabase, plain, rid
+from flowstead.store.surreal.jobs import job_content
+
+_RUN_JSON = ("inputs", "outputs")
+_NODE_JSON = ("inputs", "outputs")
+
+_CREATE = """
+LET $workflow = (SELECT document FROM ONLY type::thing('workflow', $run.workflow_id));
+IF !$workflow { THROW 'not_found:workflow:' + $run.workflow_id };
+IF $run.version != NONE AND !(SELECT VALUE id FROM workflow_version
+        WHERE workflow_id = $run.workflow_id AND number = $run.version) {
+    THROW 'not_found:workflow_version:' + $run.workflow_id + ' v' + <string> $run.version;
+};
+IF $run.conversation_id AND (SELECT VALUE workflow_id
+        FROM ONLY type::thing('conversation', $run.conversation_id)) != $run.workflow_id {
+    THROW 'not_found:conversation:' + $run.conversation_id;
+};
+FOR $other IN [$run.parent_run_id, $run.resumed_from] {
+    IF $other AND !record::exists(type::thing('run', $other)) {
+        THROW 'not_found:run:' + $other;
+    };
+};
+CREATE $id CONTENT $run RETURN NONE;
+IF $run.version = NONE {
+    CREATE type::thing('run_draft', $key) SET document = $workflow.document RETURN NONE;
+};
+CREATE $job_id CONTENT $job RETURN NONE;
+RETURN NONE;
+"""
+
+_DOCUMENT = """
+LET $run = (SELECT workflow_id, version FROM ONLY $id);
+LET $draft = (SELECT VALUE document FROM ONLY type::thing('run_draft', $key));
+RETURN IF !$run { NONE } ELSE IF $draft { $draft } ELSE {
+    (SELECT VALUE document FROM workflow_version
+        WHERE workflow_id = $run.workflow_id AND number = $run.version)[0]
+};
+"""
+
+_RECORD_NODE = """
+LET $existing = (SELECT VALUE id FROM node_execution
+    WHERE run_id = $node.run_id AND node_id = $node.node_id AND index = $node.index)[0];
+IF !$existing AND !record::exists(type::thing('run', $node.run_id)) {
+    THROW 'not_found:run:' + $node.run_id;
+};
+RETURN IF $existing {
+    (UPDATE ONLY $existing SET node_type = $node.node_type, title = $node.title,
+        status = $node.status, inputs = $node.inputs, outputs = $node.outputs,
+        error = $node.error, started_at = $node.started_at, finished_at = $node.finished_at,
+        tokens = $node.tokens, attempt = $node.attempt RETURN AFTER)
+} ELSE {
+    (CREATE ONLY $new_id CONTENT $node RETURN AFTER)
+};
+"""
+
+
+def _run(row: dict[str, Any]) -> Run:
+    return to_record(Run, plain(row), _RUN_JSON)
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else dumps(value)
+
+
+class SurrealRuns:
+    def __init__(self, db: SurrealDatabase) -> None:
+        self._db = db
+
+    async def create(
+        self,
+        *,
+        workflow_id: str,
+        inputs: dict[str, Any],
+        version: int | None = None,
+        user: str = "",
+        conversation_id: str | None = None,
+        source: str = "api",
+        mode: str = "workflow",
+        parent_run_id: str | None = None,
+        resumed_from: str | None = None,
+        max_attempts: int = 3,
+    ) -> Run:
+        run_id = str(uuid.uuid4())
+        job, job_data = job_content(
+            kind=RUN_JOB_KIND,
+            payload={"run_id": run_id},
+            run_at=None,
+            max_attempts=max_attempts,
+            run_id=run_id,
+        )
+        run = Run(
+            id=run_id,
+            workflow_id=workflow_id,
+            version=version,
+            status="queued",
+            mode=mode,
+            source=source,
+            user=user,
+            inputs=inputs,
+            conversation_id=conversation_id,
+            parent_run_id=parent_run_id,
+            resumed_from=resumed_from,
+            job_id=job.id,
+            created_at=job.created_at,
+        )
+        content = {name: getattr(run, name) for name in run.__struct_fields__ if name != "id"}
+        await self._db.transaction(
+            _CREATE,
+            {
+                "id": rid("run", run_id),
+                "key": run_id,
+                "run": {**content, "inputs": dumps(inputs)},
+                "job_id": rid("job", job.id),
+                "job": job_data,
+            },
+        )
+        return run
+
+    async def get(self, run_id: str) -> Run | None:
+        rows = await self._db.select("SELECT * FROM $id", {"id": rid("run", run_id)})
+        return _run(rows[0]) if rows else None
+
+    async def document(self, run_id: str) -> dict[str, Any] | None:
+        results = await self._db.query(_DOCUMENT, {"id": rid("run", run_id), "key": run_id})
+        return None if results[-1] is None else dict(loads(results[-1]))
+
+    async def list(
+        self,
+        *,
+        workflow_id: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> builtins.list[Run]:
+        clauses = ["true"]
+        if workflow_id is not None:
+            clauses.append("workflow_id = $workflow_id")
+        if status is not None:
+            clauses.append("status = $status")
+        rows = await self._db.select(
+            f"SELECT * FROM run WHERE {' AND '.join(clauses)}"
+            " ORDER BY created_at DESC, id LIMIT $limit START $offset",
+            {"workflow_id": workflow_id, "status": status, "limit": limit, "offset": offset},
+        )
+        return [_run(row) for row in rows]
+
+    async def mark_running(self, run_id: str) -> Run:
+        return await self._update(
+            run_id, "status = 'running', started_at = started_at ?? $now", {"now": time.time()}
+        )
+
+    async def finish(
+        self,
+        run_id: str,
+        *,
+        status: str,
+        outputs: dict[str, Any] | None = None,
+        error: str | None = None,
+        total_tokens: int = 0,
+        total_steps: int = 0,
+    ) -> Run:
+        return await self._update(
+            run_id,
+            "status = $status, outputs = $outputs, error = $error,"
+            " total_tokens = $total_tokens, total_steps = $total_steps, finished_at = $now,"
+            " elapsed = $now - (started_at ?? created_at)",
+            {
+                "status": status,
+                "outputs": _json_or_none(outputs),
+                "error": error,
+                "total_tokens": total_tokens,
+                "total_steps": total_steps,
+                "now": time.time(),
+            },
+        )
+
+    async def _update(self, run_id: str, assignments: str, params: dict[str, Any]) -> Run:
+        rows = await self._db.write_rows(
+            f"UPDATE $id SET {assignments} RETURN AFTER", {**params, "id": rid("run", run_id)}
+        )
+        if not rows:
+            raise NotFound("run", run_id)
+        return _run(rows[0])
+
+    async def request_stop(self, run_id: str) -> bool:
+        rows = await self._db.write_rows(
+            "UPDATE $id SET stop_requested = true RETURN VALUE id", {"id": rid("run", run_id)}
+        )
+        return bool(rows)
+
+    async def stop_requested(self, run_id: str) -> bool:
+        rows = await self._db.select(
+            "SELECT VALUE stop_requested FROM $id", {"id": rid("run", run_id)}
+        )
+        return bool(rows and rows[0])
+
+
+class SurrealNodeExecutions:
+    def __init__(self, db: SurrealDatabase) -> None:
+        self._db = db
+
+    async def record(
+        self,
+        *,
+        run_id: str,
+        node_id: str,
+        status: str,
+        index: int = 0,
+        node_type: str = "",
+        title: str = "",
+        inputs: dict[str, Any] | None = None,
+        outputs: dict[str, Any] | None = None,
+        error: str | None = None,
+        started_at: float | None = None,
+        finished_at: float | None = None,
+        tokens: int = 0,
+        attempt: int = 1,
+    ) -> NodeExecution:
+        row = await self._db.transaction(
+            _RECORD_NODE,
+            {
+                "new_id": rid("node_execution", str(uuid.uuid4())),
+                "node": {
+                    "run_id": run_id,
+                    "node_id": node_id,
+                    "index": index,
+                    "node_type": node_type,
+                    "title": title,
+                    "status": status,
+                    "inputs": _json_or_none(inputs),
+                    "outputs": _json_or_none(outputs),
+                    "error": error,
+                    "started_at": started_at,
+                    "finished_at": finished_at,
+                    "tokens": tokens,
+                    "attempt": attempt,
+                    "recorded_at": time.time(),
+                },
+            },
+        )
+        return to_record(NodeExecution, plain(row), _NODE_JSON)
+
+    async def list_for_run(self, run_id: str) -> builtins.list[NodeExecution]:
+        rows = await self._db.select(
+            "SELECT * FROM node_execution WHERE run_id = $run ORDER BY recorded_at, id",
+            {"run": run_id},
+        )
+        return [to_record(NodeExecution, plain(row), _NODE_JSON) for row in rows]
+
+    async def finished_outputs(self, run_id: str) -> dict[str, dict[str, Any]]:
+        rows = await self._db.select(
+            "SELECT node_id, outputs FROM node_execution"
+            " WHERE run_id = $run AND index = 0 AND status = 'succeeded'",
+            {"run": run_id},
+        )
+        return {
+            row["node_id"]: dict(loads(row["outputs"])) if row.get("outputs") else {}
+            for row in rows
+        }
