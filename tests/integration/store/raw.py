@@ -21,6 +21,12 @@ async def raw_rows(store: Store, table: str) -> list[dict[str, Any]]:
     return await store._db.select(f"SELECT * FROM {table}")
 
 
+async def migrate_again(store: Store) -> list[int]:
+    """Run the store's migration step once more; returns the versions it applied."""
+    assert isinstance(store, SqliteStore | SurrealStore)
+    return await store._db.migrate()
+
+
 def files_contain(root: Path, needle: bytes) -> bool:
     """Whether any file under `root` holds `needle` verbatim."""
     return any(needle in path.read_bytes() for path in root.rglob("*") if path.is_file())
