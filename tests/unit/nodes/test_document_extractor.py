@@ -142,6 +142,8 @@ async def test_docx_paragraphs_become_lines() -> None:
 async def test_the_mime_type_is_used_when_the_name_has_no_known_extension() -> None:
     assert await text_of("download", b"<p>hi</p>", "text/html; charset=utf-8") == "hi"
     assert await text_of("notes", b"plain", "text/x-whatever") == "plain"
+    russian = "привет".encode("koi8-r")
+    assert await text_of("page", russian, "text/plain; charset=KOI8-R") == "привет"
 
 
 async def test_a_list_of_files_gives_a_list_of_texts() -> None:

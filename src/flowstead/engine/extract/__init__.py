@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import posixpath
+import re
 from collections.abc import Callable
 
 from flowstead.engine.extract.docx import docx_text
@@ -19,15 +20,16 @@ from flowstead.engine.extract.text import decode, pretty_json
 
 __all__ = ["SUPPORTED", "ExtractError", "decode", "extract_text", "html_to_text"]
 
-Extractor = Callable[[bytes], str]
+# Each takes the bytes and the charset named with the MIME type, if any.
+Extractor = Callable[[bytes, str | None], str]
 
 _EXTRACTORS: dict[str, Extractor] = {
     "text": decode,
-    "html": lambda data: "\n\n".join(filter(None, html_to_text(decode(data)))),
-    "csv": lambda data: csv_to_markdown(decode(data)),
-    "json": pretty_json,
-    "pdf": pdf_text,
-    "docx": docx_text,
+    "html": lambda data, charset: "\n\n".join(filter(None, html_to_text(decode(data, charset)))),
+    "csv": lambda data, charset: csv_to_markdown(decode(data, charset)),
+    "json": lambda data, charset: pretty_json(decode(data, charset)),
+    "pdf": lambda data, _charset: pdf_text(data),
+    "docx": lambda data, _charset: docx_text(data),
 }
 _TEXT_EXTENSIONS = (
     "txt", "text", "md", "markdown", "mdx", "rst", "log", "ini", "cfg", "conf", "toml", "yaml",
@@ -55,15 +57,19 @@ SUPPORTED = sorted(_BY_EXTENSION)
 
 
 def extract_text(data: bytes, name: str, mime_type: str | None = None) -> str:
-    """The text of a file, chosen by its extension, else its MIME type; raises `ExtractError`."""
-    kind = _kind(name, (mime_type or "").split(";")[0].strip().lower())
+    """The text of a file, chosen by its extension, else its MIME type; raises `ExtractError`.
+
+    `mime_type` may carry a charset (`text/html; charset=iso-8859-1`), as HTTP sends it."""
+    media_type, _, parameters = (mime_type or "").partition(";")
+    charset = re.search(r"charset=[\"']?([\w.:-]+)", parameters, re.IGNORECASE)
+    kind = _kind(name, media_type.strip().lower())
     if kind is None:
         described = posixpath.splitext(name)[1] or mime_type or "without an extension"
         raise ExtractError(
             f"unsupported file type ({described}); supported: {', '.join(SUPPORTED)}"
         )
     try:
-        return _EXTRACTORS[kind](data)
+        return _EXTRACTORS[kind](data, charset.group(1) if charset else None)
     except csv.Error as exc:
         raise ExtractError(f"it is not readable CSV: {exc}") from exc
 

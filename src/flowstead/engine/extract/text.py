@@ -34,9 +34,9 @@ def decode(data: bytes, charset: str | None = None) -> str:
         return data.decode("cp1252", "replace")
 
 
-def pretty_json(data: bytes) -> str:
+def pretty_json(text: str) -> str:
     try:
-        value = json.loads(decode(data))
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ExtractError(f"it is not valid JSON: {exc}") from exc
     return json.dumps(value, indent=2, ensure_ascii=False)

@@ -1,4 +1,8 @@
-"""Tool: calls a built-in tool (or says plainly which plugin is missing)."""
+"""Tool: calls a built-in tool (or says plainly which plugin is missing).
+
+String parameter values are templates; other values are used as they are. Both are then
+checked against the tool's parameters (see `engine/tools/`).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ from typing import Any
 
 import msgspec
 
-from flowstead.engine.node import NodeSpec
-from flowstead.engine.nodes._common import not_implemented
+from flowstead.engine.node import NodeContext, NodeResult, NodeSpec
+from flowstead.engine.templates import TemplateError
+from flowstead.engine.tools import BUILTIN_TOOLS, ParameterError
 
 
 class ToolConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -18,11 +23,37 @@ class ToolConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     parameters: dict[str, Any] = {}
 
 
-SPEC = NodeSpec(
+async def run(config: ToolConfig, ctx: NodeContext) -> NodeResult:
+    if config.provider != "builtin":
+        return NodeResult.fail(
+            f"this node uses the Dify plugin '{config.provider}' (tool '{config.tool}'),"
+            " which Flowstead does not have"
+        )
+    tool = BUILTIN_TOOLS.get(config.tool)
+    if tool is None:
+        known = ", ".join(BUILTIN_TOOLS.names())
+        return NodeResult.fail(f"there is no built-in tool '{config.tool}'; there are: {known}")
+    rendered: dict[str, Any] = {}
+    for name, value in config.parameters.items():
+        try:
+            rendered[name] = ctx.render(value) if isinstance(value, str) else value
+        except TemplateError as exc:
+            return NodeResult.fail(f"parameter `{name}`: {exc}")
+    try:
+        params = tool.bind(rendered)
+    except ParameterError as exc:
+        return NodeResult.fail(f"{tool.name}: {exc}", inputs=rendered)
+    result = await tool.run(params, ctx)
+    if result.error is not None:
+        return NodeResult.fail(f"{tool.name}: {result.error}", inputs=params)
+    return NodeResult.ok({"text": result.text, "json": result.json, "files": []}, inputs=params)
+
+
+SPEC: NodeSpec[ToolConfig] = NodeSpec(
     type="tool",
     label="Tool",
     config=ToolConfig,
-    run=not_implemented,
+    run=run,
     outputs=lambda c: {"text": "string", "json": "any", "files": "array[file]"},
     category="io",
 )
