@@ -1,0 +1,92 @@
+"""`EventLog`: stores one run's events and node executions as the engine yields them.
+
+Whatever arrived while the last write ran goes into the next write, in order: batches are
+as large as the store's pace makes them, and a lone text chunk is written at once, never
+held back waiting for company. Each write is followed by a `run:<id>` notification.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import Any, Self
+
+from flowstead.services.notify import Notifier, run_topic
+from flowstead.store.protocol import Store
+
+
+class EventLog:
+    def __init__(self, store: Store, notifier: Notifier, run_id: str) -> None:
+        self._store = store
+        self._notifier = notifier
+        self._run_id = run_id
+        self._events: list[tuple[str, dict[str, Any]]] = []
+        self._nodes: list[dict[str, Any]] = []
+        self._pending = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._failure: BaseException | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Self:
+        self._task = asyncio.create_task(self._write_loop(), name=f"events-{self._run_id}")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Store what is left (also when the run was cancelled), then stop writing."""
+        try:
+            if self._failure is None:
+                await asyncio.shield(self._idle.wait())
+        finally:
+            if self._task is not None:
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
+        if exc is None:
+            self._raise_failure()
+
+    def append(self, type: str, data: dict[str, Any]) -> None:
+        self._raise_failure()
+        self._events.append((type, data))
+        self._wake()
+
+    def record_node(self, **execution: Any) -> None:
+        """Insert or overwrite a node execution (the fields of `store.nodes.record`)."""
+        self._raise_failure()
+        self._nodes.append(execution)
+        self._wake()
+
+    async def flush(self) -> None:
+        """Wait until everything added so far is stored."""
+        await self._idle.wait()
+        self._raise_failure()
+
+    def _wake(self) -> None:
+        self._idle.clear()
+        self._pending.set()
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    async def _write_loop(self) -> None:
+        try:
+            while True:
+                await self._pending.wait()
+                self._pending.clear()
+                while self._events or self._nodes:
+                    nodes, self._nodes = self._nodes, []
+                    events, self._events = self._events, []
+                    for execution in nodes:
+                        await self._store.nodes.record(run_id=self._run_id, **execution)
+                    if events:
+                        await self._store.events.append_many(self._run_id, events)
+                        self._notifier.publish(run_topic(self._run_id))
+                self._idle.set()
+        except Exception as exc:
+            self._failure = exc
+            self._idle.set()

@@ -1,0 +1,294 @@
+"""`RunExecutor`: executes one claimed run and stores everything the engine yields.
+
+A run claimed while already `running` was left by a worker that died or handed it back:
+it continues from the nodes its event log shows finished (sequence numbers continue from
+the log's last one). A run that cannot start or continue ends `failed` with the reason,
+so no run is ever left `running` by its executor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncGenerator
+from typing import Any, Literal, cast
+
+import msgspec
+
+from flowstead.engine.collaborators import Collaborators
+from flowstead.engine.commands import Command
+from flowstead.engine.engine import CompiledWorkflow
+from flowstead.engine.events import (
+    Event,
+    NodeFinished,
+    NodeStarted,
+    RunFinished,
+    Snapshot,
+)
+from flowstead.engine.limits import Limits
+from flowstead.engine.node import RunInfo
+from flowstead.engine.ports import ChatMessage
+from flowstead.services.compiled import CompiledWorkflows, Unrunnable
+from flowstead.services.eventlog import EventLog
+from flowstead.services.inputs import split_system
+from flowstead.services.notify import Notifier, run_topic, stop_topic
+from flowstead.services.resume import edit, read_log, rerun_nodes, snapshot
+from flowstead.store.protocol import Store
+from flowstead.store.records import Job, Run, RunEvent
+
+log = logging.getLogger(__name__)
+
+TERMINAL = frozenset({"succeeded", "failed", "partial_succeeded", "stopped"})
+# Earlier turns handed to the engine; an LLM node's memory window takes the last of them.
+HISTORY_TURNS = 50
+
+
+class StopChannel:
+    """The engine's command channel for one run: a stop requested in the store, noticed
+    when `stop:<id>` is published or, should that be missed, on the next slow check."""
+
+    def __init__(self, store: Store, notifier: Notifier, run_id: str, poll: float) -> None:
+        self._store = store
+        self._notifier = notifier
+        self._run_id = run_id
+        self._poll = poll
+        self._sent = False
+
+    async def receive(self) -> Command:
+        if self._sent:  # a stop is obeyed once; nothing else comes through here
+            await asyncio.Future()
+        with self._notifier.subscribe(stop_topic(self._run_id)) as requested:
+            while not await self._store.runs.stop_requested(self._run_id):
+                await requested.wait(self._poll)
+        self._sent = True
+        return Command("stop", "stopped by request")
+
+
+class RunExecutor:
+    def __init__(
+        self,
+        store: Store,
+        notifier: Notifier,
+        collaborators: Collaborators,
+        *,
+        limits: Limits,
+        compiled: CompiledWorkflows | None = None,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self._store = store
+        self._notifier = notifier
+        self._collaborators = collaborators
+        self._limits = limits
+        self._compiled = compiled or CompiledWorkflows()
+        self._poll = poll_seconds
+
+    async def execute_job(self, job: Job) -> None:
+        """The worker's handler for `run` jobs."""
+        if job.run_id is not None:
+            await self.execute(job.run_id)
+
+    async def execute(self, run_id: str) -> None:
+        run = await self._store.runs.get(run_id)
+        if run is None or run.status in TERMINAL:
+            return
+        async with EventLog(self._store, self._notifier, run_id) as events:
+            try:
+                await self._execute(run, events)
+            except Exception as exc:
+                log.exception("run failed with an internal error")
+                await self._fail(run, events, f"internal error: {type(exc).__name__}: {exc}")
+
+    async def _execute(self, run: Run, events: EventLog) -> None:
+        logged = await read_log(self._store, run.id) if run.status == "running" else []
+        finished = next((e for e in logged if e.type == "run_finished"), None)
+        if finished is not None:  # its worker died between storing the end and recording it
+            await self._record_end(run, msgspec.convert(finished.data, RunFinished))
+            return
+        try:
+            workflow = await self._compiled.get(
+                run.workflow_id, run.version, lambda: self._store.runs.document(run.id)
+            )
+            resume = await self._resume_point(run, workflow, logged, events)
+        except Unrunnable as exc:
+            verb = "continue" if logged else "start"
+            await self._fail(run, events, f"the run cannot {verb}: {exc}")
+            return
+        await self._store.runs.mark_running(run.id)
+        log.info("run started", extra={"resumed": resume is not None})
+        inputs, system = split_system(run.inputs)
+        conversation, history = await self._chat_state(run)
+        # An async generator: closing it at once (also when this task is cancelled) stops
+        # the engine's tasks with it.
+        stream = cast(
+            AsyncGenerator[Event, None],
+            workflow.run(
+                inputs,
+                RunInfo(
+                    run_id=run.id,
+                    workflow_id=run.workflow_id,
+                    mode=_mode(run.mode),
+                    user=run.user,
+                    conversation_id=run.conversation_id,
+                ),
+                self._collaborators,
+                conversation=conversation,
+                history=history,
+                files=system.get("files") or (),
+                query=system.get("query") or "",
+                resume=resume,
+                commands=StopChannel(self._store, self._notifier, run.id, self._poll),
+                limits=self._limits,
+            ),
+        )
+        async with contextlib.aclosing(stream):
+            async for event in stream:
+                if isinstance(event, RunFinished):
+                    await self._finish(run, events, event)
+                    return
+                _record(events, event)
+        raise RuntimeError("the engine ended the run without run_finished")
+
+    async def _resume_point(
+        self,
+        run: Run,
+        workflow: CompiledWorkflow,
+        logged: list[RunEvent],
+        events: EventLog,
+    ) -> Snapshot | None:
+        """The snapshot to continue from: the run's own finished nodes, and for a rerun
+        also the nodes it reuses from its source run (recorded on the new run too)."""
+        own = snapshot(logged) if logged or run.status == "running" else None
+        rerun = split_system(run.inputs)[1].get("rerun")
+        if run.resumed_from is None or not isinstance(rerun, dict):
+            return own
+        document = workflow.document
+        node_id = str(rerun.get("node_id", ""))
+        if document.node(node_id) is None:
+            raise Unrunnable(f"the workflow has no node {node_id} to rerun from")
+        source = await read_log(self._store, run.resumed_from)
+        reused = snapshot(source, without=rerun_nodes(document, node_id))
+        edit(reused, rerun.get("edits") or {})
+        if own is None:
+            for reused_id, kept in reused.nodes.items():
+                node = document.node(reused_id)
+                events.record_node(
+                    node_id=reused_id,
+                    status="succeeded" if kept.status == "succeeded" else "exception",
+                    node_type=node.type if node else "",
+                    title=node.title if node else "",
+                    outputs=kept.outputs,
+                )
+            return reused
+        reused.nodes.update(own.nodes)
+        reused.conversation.update(own.conversation)
+        return reused
+
+    async def _chat_state(self, run: Run) -> tuple[dict[str, Any], list[ChatMessage]]:
+        """The conversation's variables and earlier turns (empty outside chat mode)."""
+        if run.conversation_id is None:
+            return {}, []
+        conversation = await self._store.conversations.get(run.conversation_id)
+        messages = await self._store.messages.list(run.conversation_id, limit=HISTORY_TURNS)
+        history: list[ChatMessage] = []
+        for message in messages:
+            history += [
+                ChatMessage("user", message.query),
+                ChatMessage("assistant", message.answer),
+            ]
+        return (dict(conversation.variables) if conversation else {}), history
+
+    async def _finish(self, run: Run, events: EventLog, finished: RunFinished) -> None:
+        kind, data = _encode(finished)
+        if run.conversation_id is not None:
+            message_id = await self._store_turn(run, finished)
+            if message_id is not None:
+                data["message_id"] = message_id
+        events.append(kind, data)
+        await events.flush()
+        await self._record_end(run, finished)
+
+    async def _store_turn(self, run: Run, finished: RunFinished) -> str | None:
+        """Keep the conversation's variables and, for a run that answered, the turn."""
+        assert run.conversation_id is not None
+        await self._store.conversations.set_variables(run.conversation_id, finished.conversation)
+        if finished.status not in ("succeeded", "partial_succeeded"):
+            return None
+        latest = await self._store.messages.list(run.conversation_id, limit=1)
+        if latest and latest[-1].run_id == run.id:  # stored before a crash: not twice
+            return latest[-1].id
+        message = await self._store.messages.add(
+            conversation_id=run.conversation_id,
+            run_id=run.id,
+            query=str(split_system(run.inputs)[1].get("query") or ""),
+            answer=str(finished.outputs.get("answer", "")),
+            inputs=split_system(run.inputs)[0],
+            tokens=finished.total_tokens,
+        )
+        return message.id
+
+    async def _record_end(self, run: Run, finished: RunFinished) -> None:
+        await self._store.runs.finish(
+            run.id,
+            status=finished.status,
+            outputs=finished.outputs,
+            error=finished.error,
+            total_tokens=finished.total_tokens,
+            total_steps=finished.total_steps,
+        )
+        self._notifier.publish(run_topic(run.id))
+        log.info("run finished", extra={"status": finished.status, "error": finished.error})
+
+    async def _fail(self, run: Run, events: EventLog, error: str) -> None:
+        finished = RunFinished(status="failed", error=error)
+        events.append(*_encode(finished))
+        await events.flush()
+        await self._record_end(run, finished)
+
+
+def _record(events: EventLog, event: Event) -> None:
+    """Store the event, and for node events the node execution it starts or ends."""
+    kind, data = _encode(event)
+    events.append(kind, data)
+    if isinstance(event, NodeStarted):
+        events.record_node(
+            node_id=event.node_id,
+            index=_index(event),
+            status="running",
+            node_type=event.node_type,
+            title=event.title,
+            started_at=time.time(),
+        )
+    elif isinstance(event, NodeFinished):
+        now = time.time()
+        events.record_node(
+            node_id=event.node_id,
+            index=_index(event),
+            status=event.status,
+            node_type=event.node_type,
+            title=event.title,
+            inputs=data["inputs"],
+            outputs=data["outputs"],
+            error=event.error,
+            started_at=now - event.elapsed,
+            finished_at=now,
+            tokens=event.usage.total_tokens if event.usage else 0,
+            attempt=event.attempt,
+        )
+
+
+def _encode(event: Event) -> tuple[str, dict[str, Any]]:
+    """The event's type, and its other fields as JSON-ready values."""
+    data: dict[str, Any] = msgspec.to_builtins(event)
+    return data.pop("event"), data
+
+
+def _index(event: NodeStarted | NodeFinished) -> int:
+    """0 for a top-level node; 1 + the round for a node inside an iteration or loop."""
+    place = event.iteration_index if event.iteration_index is not None else event.loop_index
+    return 0 if place is None else place + 1
+
+
+def _mode(mode: str) -> Literal["workflow", "chat"]:
+    return "chat" if mode == "chat" else "workflow"

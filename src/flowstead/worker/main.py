@@ -1,0 +1,68 @@
+"""`flowstead worker`: the process that executes queued runs, until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from flowstead import logs
+from flowstead.engine.limits import Limits
+from flowstead.services.collaborators import open_collaborators
+from flowstead.services.execution import RunExecutor
+from flowstead.services.notify import Notifier
+from flowstead.settings import Settings
+from flowstead.store import open_store
+from flowstead.store.protocol import RUN_JOB_KIND
+from flowstead.worker.worker import Worker
+
+log = logging.getLogger("flowstead.worker")
+
+GRACE_SECONDS = 10.0
+
+
+def limits(settings: Settings) -> Limits:
+    return Limits(
+        max_steps=settings.max_steps,
+        max_time=settings.max_run_seconds,
+        node_timeout=settings.node_timeout_seconds,
+        max_parallel=settings.max_parallel_branches,
+    )
+
+
+async def serve(settings: Settings, *, grace_seconds: float = GRACE_SECONDS) -> None:
+    """Run a worker until a stop signal, then drain it (see `Worker.run`)."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = await open_store(settings.database_url, settings.data_dir)
+    async with (
+        store,
+        Notifier.for_data_dir(settings.data_dir) as notifier,
+        open_collaborators(
+            store, settings.data_dir, max_file_bytes=settings.max_upload_mb * 1024 * 1024
+        ) as collaborators,
+    ):
+        executor = RunExecutor(store, notifier, collaborators, limits=limits(settings))
+        worker = Worker(
+            store,
+            notifier,
+            {RUN_JOB_KIND: executor.execute_job},
+            concurrency=settings.worker_concurrency,
+            lease_seconds=settings.job_lease_seconds,
+            grace_seconds=grace_seconds,
+        )
+        log.info(
+            "worker started",
+            extra={"worker_id": worker.worker_id, "concurrency": settings.worker_concurrency},
+        )
+        await worker.run(stopping)
+        log.info("worker stopped", extra={"worker_id": worker.worker_id})
+
+
+def main(settings: Settings, *, grace_seconds: float = GRACE_SECONDS) -> int:
+    logs.configure(settings.log_level)
+    asyncio.run(serve(settings, grace_seconds=grace_seconds))
+    return 0
