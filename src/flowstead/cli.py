@@ -63,6 +63,29 @@ def _migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+# --- worker (runs as a service) ---------------------------------------------------------
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from flowstead.worker.main import main
+
+    return main(Settings.from_env(), grace_seconds=args.grace_seconds)
+
+
+def _add_worker(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    worker = commands.add_parser("worker", help="execute queued runs until SIGTERM")
+    worker.add_argument(
+        "--grace-seconds",
+        type=float,
+        default=10.0,
+        help="on SIGTERM, how long running runs may take before they are handed back",
+    )
+    worker.set_defaults(handler=_worker)
+
+
+# ------------------------------------------------------------------------------------------
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="flowstead", description=__doc__)
     root.add_argument("--version", action="version", version=f"flowstead {__version__}")
@@ -77,6 +100,7 @@ def parser() -> argparse.ArgumentParser:
         handler=_settings
     )
     commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=_migrate)
+    _add_worker(commands)
     return root
 
 
