@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -222,3 +225,24 @@ async def test_javascript_allocations_hit_the_memory_limit(body: str) -> None:
     limits = CodeLimits(cpu_seconds=5, wall_seconds=10, memory_bytes=64 * MB)
     result = await javascript(f"function main() {{ {body} }}\n", limits)
     assert (result.ok, result.error) == (False, "memory limit: exceeded 64 MB")
+
+
+async def test_cancelling_a_run_kills_its_process(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    source = (
+        "import os, time\n"
+        "def main(path):\n"
+        "    with open(path, 'w') as f:\n"
+        "        f.write(str(os.getpid()))\n"
+        "    time.sleep(30)\n"
+    )
+    task = asyncio.create_task(python(source, path=str(pid_file)))
+    for _ in range(100):  # until the child is up, 5 s at most
+        await asyncio.sleep(0.05)
+        if pid_file.exists() and pid_file.read_text():
+            break
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid_file.read_text()), 0)

@@ -58,6 +58,14 @@ async def test_a_plugin_flowstead_lacks_is_named() -> None:
     )
 
 
+async def test_a_tool_of_a_dify_workspace_is_named() -> None:
+    result = await call({"provider": "api:4f1c", "tool": "lookup_order"})
+    assert result.error == (
+        "this node uses the Dify workspace's api tool '4f1c' (tool 'lookup_order'),"
+        " which Flowstead does not have"
+    )
+
+
 async def test_an_unknown_builtin_tool_lists_the_ones_there_are() -> None:
     result = await call({"tool": "teleport"})
     assert result.error == (

@@ -25,10 +25,7 @@ class ToolConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
 
 async def run(config: ToolConfig, ctx: NodeContext) -> NodeResult:
     if config.provider != "builtin":
-        return NodeResult.fail(
-            f"this node uses the Dify plugin '{config.provider}' (tool '{config.tool}'),"
-            " which Flowstead does not have"
-        )
+        return NodeResult.fail(f"this node uses {_foreign(config)}, which Flowstead does not have")
     tool = BUILTIN_TOOLS.get(config.tool)
     if tool is None:
         known = ", ".join(BUILTIN_TOOLS.names())
@@ -47,6 +44,15 @@ async def run(config: ToolConfig, ctx: NodeContext) -> NodeResult:
     if result.error is not None:
         return NodeResult.fail(f"{tool.name}: {result.error}", inputs=params)
     return NodeResult.ok({"text": result.text, "json": result.json, "files": []}, inputs=params)
+
+
+def _foreign(config: ToolConfig) -> str:
+    """Names what an imported node needs: a plugin (`langgenius/tavily`) or a tool of the
+    Dify workspace it came from (`api:<id>`, `workflow:<id>`, `mcp:<id>`)."""
+    kind, colon, name = config.provider.partition(":")
+    if colon and "/" not in config.provider:
+        return f"the Dify workspace's {kind} tool '{name}' (tool '{config.tool}')"
+    return f"the Dify plugin '{config.provider}' (tool '{config.tool}')"
 
 
 SPEC: NodeSpec[ToolConfig] = NodeSpec(
