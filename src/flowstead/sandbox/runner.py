@@ -160,7 +160,11 @@ def _interpret(
     if not found:
         return CodeResult(ok=False, error=_why_it_died(returncode, stderr, limits), stdout=text)
     printed = printed.removesuffix("\n")
-    result = json.loads(result_line.partition("\n")[0])
+    try:
+        result = json.loads(result_line.partition("\n")[0])
+    except ValueError:
+        error = "the result was garbled by output a thread of the code printed at the same time"
+        return CodeResult(ok=False, error=error, stdout=text)
     if result["ok"]:
         return CodeResult(ok=True, value=result["value"], stdout=printed)
     error = _memory_error(limits) if result["kind"] == "memory" else result["error"]
@@ -168,6 +172,7 @@ def _interpret(
 
 
 def _why_it_died(returncode: int | None, stderr: bytes, limits: CodeLimits) -> str:
+    # SIGKILL comes from the hard CPU limit, for code that ignored SIGXCPU.
     if returncode in (-signal.SIGXCPU, -signal.SIGKILL):
         return f"CPU time limit: exceeded {limits.cpu_seconds:g} s"
     errors = stderr.decode("utf-8", "replace")
