@@ -275,6 +275,18 @@ async def test_form_and_multipart_bodies_carry_text_and_files(body_type: str) ->
     )
 
 
+async def test_a_typed_in_multipart_content_type_gives_way_to_the_one_with_the_boundary() -> None:
+    config = {
+        "method": "POST",
+        "url": "https://x.test/",
+        "headers": [{"key": "content-type", "value": "multipart/form-data"}],
+        "body": {"type": "multipart", "fields": [{"key": "a", "value": "1"}]},
+    }
+    request = await sent(config)
+    assert list(request.headers) == ["Content-Type"]
+    assert multipart_fields(request) == [("a", None, "text/plain", b"1")]
+
+
 async def test_a_text_only_form_is_still_multipart() -> None:
     config = {
         "method": "POST",

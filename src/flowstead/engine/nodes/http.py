@@ -98,6 +98,9 @@ async def _request(config: HttpConfig, ctx: NodeContext) -> tuple[HttpRequest, d
     params = _pairs(ctx, config.params, "param")
     auth = _auth(ctx, config.auth)
     body = await _body(ctx, config.body)
+    if body.content_type and config.body.type in ("form", "multipart"):
+        # Ours names the boundary; a typed-in `multipart/form-data` would break the body.
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
     if body.content_type and not any(k.lower() == "content-type" for k in headers):
         headers["Content-Type"] = body.content_type
     shown = {
