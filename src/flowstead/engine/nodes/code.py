@@ -1,7 +1,8 @@
 """Code: `main(**inputs) -> dict` in Python 3 (or JavaScript via node) in a child process.
 
-The declared outputs are checked after the run: each must be present with its type. With
-no outputs declared, everything `main` returns is passed on as is.
+The declared outputs are checked after the run: each must be present with its type, and
+keys `main` returns beyond them are dropped. With no outputs declared, everything `main`
+returns is passed on as is.
 """
 
 from __future__ import annotations
