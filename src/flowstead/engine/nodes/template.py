@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
-from flowstead.engine.node import NodeSpec
-from flowstead.engine.nodes._common import not_implemented
+from flowstead.engine.node import NodeContext, NodeResult, NodeSpec
+from flowstead.engine.templates import TemplateError
 
 
 class TemplateConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -13,11 +13,23 @@ class TemplateConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=T
     max_length: int = 400_000
 
 
-SPEC = NodeSpec(
+async def run(config: TemplateConfig, ctx: NodeContext) -> NodeResult:
+    try:
+        output = ctx.render(config.template)
+    except TemplateError as exc:
+        return NodeResult.fail(str(exc))
+    if len(output) > config.max_length:
+        return NodeResult.fail(
+            f"the output is {len(output)} characters, more than the limit of {config.max_length}"
+        )
+    return NodeResult.ok({"output": output})
+
+
+SPEC: NodeSpec[TemplateConfig] = NodeSpec(
     type="template",
     label="Template",
     config=TemplateConfig,
-    run=not_implemented,
+    run=run,
     outputs=lambda c: {"output": "string"},
     category="transform",
 )
