@@ -291,6 +291,8 @@ def _references(graph: Graph) -> Iterator[Issue]:
         except templates.TemplateError:
             refs = []
         visible = visible_nodes(graph, node_id)
+        if node.type == "loop":
+            visible[node_id] = "container"  # break conditions read the loop's own variables
         for ref in refs:
             yield from _reference(graph, node_id, ref, visible, env, conversation)
 
@@ -353,7 +355,10 @@ def _attr(graph: Graph, node_id: str, root: str, attr: str | None, where: str) -
     spec, config = graph.spec(root), graph.configs.get(root)
     if spec is None or config is None or attr is None:
         return
-    outputs = spec.outputs(config)
+    outputs = dict(spec.outputs(config))
+    on_error = graph.nodes[root].on_error
+    if on_error is not None and on_error.strategy != "fail":
+        outputs.update(error_message="string", error_type="string")
     if attr not in outputs:
         offered = ", ".join(sorted(outputs)) or "nothing"
         yield Issue(
