@@ -112,7 +112,7 @@ class RunExecutor:
             )
             resume = await self._resume_point(run, workflow, logged, events)
         except Unrunnable as exc:
-            verb = "continue" if logged else "start"
+            verb = "continue" if run.status == "running" else "start"
             await self._fail(run, events, f"the run cannot {verb}: {exc}")
             return
         await self._store.runs.mark_running(run.id)

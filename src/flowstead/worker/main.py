@@ -64,5 +64,7 @@ async def serve(settings: Settings, *, grace_seconds: float = GRACE_SECONDS) -> 
 
 def main(settings: Settings, *, grace_seconds: float = GRACE_SECONDS) -> int:
     logs.configure(settings.log_level)
+    if settings.log_level != "DEBUG":  # a line per model request would drown the runs' lines
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     asyncio.run(serve(settings, grace_seconds=grace_seconds))
     return 0

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -27,6 +28,7 @@ JobHandler = Callable[[Job], Awaitable[None]]
 """Does one claimed job. Cancelled when its lease is lost or it is handed back."""
 
 Interruption = Literal["lost", "handed_back"]
+RETRY_SECONDS = 5.0
 
 
 @dataclass
@@ -100,19 +102,22 @@ class Worker:
         task.add_done_callback(lambda _task: wake.wake())
 
     async def _do(self, job: Job) -> None:
-        log.info(
-            "job claimed",
-            extra={"job_id": job.id, "kind": job.kind, "attempt": job.attempts},
-        )
         with logs.bind(run_id=job.run_id):
+            log.info(
+                "job claimed", extra={"job_id": job.id, "kind": job.kind, "attempt": job.attempts}
+            )
             try:
                 await self._handlers[job.kind](job)
             except asyncio.CancelledError:
                 await asyncio.shield(self._interrupted(job))
                 raise
             except Exception as exc:
+                # Handlers record expected failures themselves; this is the store failing
+                # or a bug, so the job is tried again later while it has attempts left.
                 log.exception("job failed", extra={"job_id": job.id})
-                await self._settle(self._store.jobs.fail(job.id, self.worker_id, repr(exc)))
+                retry_at = time.time() + RETRY_SECONDS
+                failed = self._store.jobs.fail(job.id, self.worker_id, repr(exc), retry_at=retry_at)
+                await self._settle(failed)
             else:
                 await self._settle(self._store.jobs.complete(job.id, self.worker_id))
             finally:
