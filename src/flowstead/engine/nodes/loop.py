@@ -79,7 +79,7 @@ def _initial(var: LoopVariable, ctx: NodeContext) -> Any:
         try:
             return json.loads(var.value)
         except ValueError:
-            message = f"loop variable `{var.name}`: {var.value!r} is not a {var.type}"
+            message = f"loop variable `{var.name}`: {var.value!r} is not a value of type {var.type}"
             raise ValueError(message) from None
     return var.value
 

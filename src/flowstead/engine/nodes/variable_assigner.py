@@ -49,27 +49,32 @@ class AssignError(ValueError):
     pass
 
 
-_SKIP, _UNSET = object(), object()
+_SKIP = object()
 
 
 async def run(config: VariableAssignerConfig, ctx: NodeContext) -> NodeResult:
     # Later items see earlier ones' results, but nothing is written unless all succeed.
+    original: dict[str, Any] = {}
     updated: dict[str, Any] = {}
     try:
         for item in config.items:
-            current = updated.get(item.variable, _UNSET)
-            if current is _UNSET:
-                current = _read(ctx, item.variable)
+            if item.variable not in original:
+                original[item.variable] = _read(ctx, item.variable)
+            current = updated.get(item.variable, original[item.variable])
             value = _input(ctx, item, updated)
             if value is not _SKIP:
                 updated[item.variable] = _apply(item.operation, current, value)
     except (AssignError, selectors.Missing) as exc:
         return NodeResult.fail(str(exc))
+    written: list[str] = []
     for selector, value in updated.items():
         try:
             ctx.assign(selector, value)
         except selectors.Missing as exc:
+            for done in written:
+                ctx.assign(done, original[done])
             return NodeResult.fail(str(exc))
+        written.append(selector)
     return NodeResult.ok({}, process_data={"updated": updated})
 
 
