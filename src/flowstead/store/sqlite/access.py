@@ -38,12 +38,11 @@ class SqliteApiKeys:
             created_at=time.time(),
         )
         try:
-            async with self._db.transaction() as conn:
-                await conn.execute(
-                    "INSERT INTO api_keys (id, workflow_id, name, prefix, key_hash, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (key.id, workflow_id, name, key.prefix, hash_token(plaintext), key.created_at),
-                )
+            await self._db.write(
+                "INSERT INTO api_keys (id, workflow_id, name, prefix, key_hash, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (key.id, workflow_id, name, key.prefix, hash_token(plaintext), key.created_at),
+            )
         except sqlite3.IntegrityError as exc:
             raise NotFound("workflow", workflow_id) from exc
         return key, plaintext
@@ -64,12 +63,11 @@ class SqliteApiKeys:
         return [to_record(ApiKey, row) for row in rows]
 
     async def revoke(self, key_id: str) -> bool:
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
-                (time.time(), key_id),
-            )
-        return cursor.rowcount > 0
+        rows = await self._db.write(
+            "UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING id",
+            (time.time(), key_id),
+        )
+        return bool(rows)
 
 
 class SqliteAdminTokens:
@@ -84,12 +82,11 @@ class SqliteAdminTokens:
             prefix=display_prefix(plaintext, ADMIN_TOKEN_PREFIX),
             created_at=time.time(),
         )
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO admin_tokens (id, name, prefix, token_hash, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (token.id, name, token.prefix, hash_token(plaintext), token.created_at),
-            )
+        await self._db.write(
+            "INSERT INTO admin_tokens (id, name, prefix, token_hash, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (token.id, name, token.prefix, hash_token(plaintext), token.created_at),
+        )
         return token, plaintext
 
     async def verify(self, plaintext: str) -> AdminToken | None:
@@ -97,14 +94,11 @@ class SqliteAdminTokens:
         # Look before writing, so a flood of wrong tokens never takes the write lock.
         if await self._db.fetch_one(_VALID_TOKEN, (token_hash,)) is None:
             return None
-        async with self._db.transaction() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    f"UPDATE admin_tokens SET last_used_at = ? WHERE token_hash = ?"
-                    f" AND revoked_at IS NULL RETURNING {_ADMIN_TOKEN_COLUMNS}",
-                    (time.time(), token_hash),
-                )
-            )
+        rows = await self._db.write(
+            f"UPDATE admin_tokens SET last_used_at = ? WHERE token_hash = ?"
+            f" AND revoked_at IS NULL RETURNING {_ADMIN_TOKEN_COLUMNS}",
+            (time.time(), token_hash),
+        )
         return to_record(AdminToken, rows[0]) if rows else None
 
     async def list(self) -> builtins.list[AdminToken]:
@@ -114,9 +108,9 @@ class SqliteAdminTokens:
         return [to_record(AdminToken, row) for row in rows]
 
     async def revoke(self, token_id: str) -> bool:
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE admin_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
-                (time.time(), token_id),
-            )
-        return cursor.rowcount > 0
+        rows = await self._db.write(
+            "UPDATE admin_tokens SET revoked_at = coalesce(revoked_at, ?)"
+            " WHERE id = ? RETURNING id",
+            (time.time(), token_id),
+        )
+        return bool(rows)

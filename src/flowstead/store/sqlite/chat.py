@@ -49,21 +49,20 @@ class SqliteConversations:
             updated_at=now,
         )
         try:
-            async with self._db.transaction() as conn:
-                await conn.execute(
-                    "INSERT INTO conversations (id, workflow_id, user, name, inputs, variables,"
-                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        conversation.id,
-                        workflow_id,
-                        user,
-                        name,
-                        dumps(conversation.inputs),
-                        dumps(conversation.variables),
-                        now,
-                        now,
-                    ),
-                )
+            await self._db.write(
+                "INSERT INTO conversations (id, workflow_id, user, name, inputs, variables,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    conversation.id,
+                    workflow_id,
+                    user,
+                    name,
+                    dumps(conversation.inputs),
+                    dumps(conversation.variables),
+                    now,
+                    now,
+                ),
+            )
         except sqlite3.IntegrityError as exc:
             raise NotFound("workflow", workflow_id) from exc
         return conversation
@@ -98,24 +97,19 @@ class SqliteConversations:
         return await self._update(conversation_id, "name = ?", name)
 
     async def _update(self, conversation_id: str, assignment: str, value: Any) -> Conversation:
-        async with self._db.transaction() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    f"UPDATE conversations SET {assignment}, updated_at = ?"
-                    " WHERE id = ? RETURNING *",
-                    (value, time.time(), conversation_id),
-                )
-            )
+        rows = await self._db.write(
+            f"UPDATE conversations SET {assignment}, updated_at = ? WHERE id = ? RETURNING *",
+            (value, time.time(), conversation_id),
+        )
         if not rows:
             raise NotFound("conversation", conversation_id)
         return _conversation(rows[0])
 
     async def delete(self, conversation_id: str) -> bool:
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM conversations WHERE id = ?", (conversation_id,)
-            )
-        return cursor.rowcount > 0
+        rows = await self._db.write(
+            "DELETE FROM conversations WHERE id = ? RETURNING id", (conversation_id,)
+        )
+        return bool(rows)
 
 
 class SqliteMessages:

@@ -18,6 +18,8 @@ from typing import Any
 
 import aiosqlite
 
+from flowstead.store.errors import StoreError
+
 BUSY_TIMEOUT_MS = 30_000
 
 Params = Sequence[Any] | dict[str, Any]
@@ -35,7 +37,7 @@ class Database:
         path.parent.mkdir(parents=True, exist_ok=True)
         writer = await _connect(path)
         try:
-            await writer.execute_fetchall("PRAGMA journal_mode = WAL")
+            await _use_wal(writer)
             reader = await _connect(path)
         except BaseException:
             await writer.close()
@@ -73,6 +75,14 @@ class Database:
         except sqlite3.OperationalError:
             if self._writer.in_transaction:
                 raise
+
+    async def write(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """Run one writing statement as its own transaction; returns its RETURNING rows.
+
+        A lone statement in autocommit mode takes the write lock before it reads, so it
+        is as safe as `BEGIN IMMEDIATE`, in one round trip to the driver thread."""
+        async with self._lock:
+            return list(await self._writer.execute_fetchall(sql, params))
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         return list(await self._reader.execute_fetchall(sql, params))
@@ -116,6 +126,23 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     ):
         await conn.execute_fetchall(f"PRAGMA {pragma}")
     return conn
+
+
+async def _use_wal(conn: aiosqlite.Connection) -> None:
+    """Switch the file to WAL (a no-op once done). The switch needs the file to itself and
+    does not wait through busy_timeout, so retry while another connection is busy."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            rows = list(await conn.execute_fetchall("PRAGMA journal_mode = WAL"))
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.01)
+            continue
+        if rows[0][0] != "wal":
+            raise StoreError(f"SQLite refused WAL mode (journal_mode is {rows[0][0]})")
+        return
 
 
 def _migrations() -> list[tuple[int, str, str]]:

@@ -19,7 +19,16 @@ class SqliteRunEvents:
         self._db = db
 
     async def append(self, run_id: str, type: str, data: dict[str, Any] | None = None) -> int:
-        return (await self.append_many(run_id, [(type, data or {})]))[0]
+        try:
+            rows = await self._db.write(
+                "INSERT INTO run_events (run_id, seq, type, data, created_at)"
+                " SELECT ?, coalesce(max(seq), 0) + 1, ?, ?, ? FROM run_events WHERE run_id = ?"
+                " RETURNING seq",
+                (run_id, type, dumps(data or {}), time.time(), run_id),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise NotFound("run", run_id) from exc
+        return int(rows[0][0])
 
     async def append_many(
         self, run_id: str, events: Sequence[tuple[str, dict[str, Any]]]

@@ -23,20 +23,24 @@ def _job(row: sqlite3.Row) -> Job:
     return to_record(Job, row, _JSON)
 
 
-async def insert_job(
-    conn: aiosqlite.Connection,
+INSERT_JOB = (
+    "INSERT INTO jobs (id, kind, payload, run_id, status, run_at, max_attempts,"
+    " created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)"
+)
+
+
+def queued_job(
     *,
     kind: str,
     payload: dict[str, Any],
     run_at: float | None,
     max_attempts: int,
     run_id: str | None = None,
-    job_id: str | None = None,
-) -> Job:
-    """Insert a queued job inside the caller's transaction."""
+) -> tuple[Job, tuple[Any, ...]]:
+    """A new queued job and the parameters of `INSERT_JOB` that store it."""
     now = time.time()
     job = Job(
-        id=job_id or str(uuid.uuid4()),
+        id=str(uuid.uuid4()),
         kind=kind,
         payload=payload,
         run_id=run_id,
@@ -46,12 +50,8 @@ async def insert_job(
         created_at=now,
         updated_at=now,
     )
-    await conn.execute(
-        "INSERT INTO jobs (id, kind, payload, run_id, status, run_at, max_attempts,"
-        " created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
-        (job.id, kind, dumps(payload), run_id, job.run_at, max_attempts, now, now),
-    )
-    return job
+    params = (job.id, kind, dumps(payload), run_id, job.run_at, max_attempts, now, now)
+    return job, params
 
 
 class SqliteJobs:
@@ -66,10 +66,11 @@ class SqliteJobs:
         run_at: float | None = None,
         max_attempts: int = 3,
     ) -> Job:
-        async with self._db.transaction() as conn:
-            return await insert_job(
-                conn, kind=kind, payload=payload, run_at=run_at, max_attempts=max_attempts
-            )
+        job, params = queued_job(
+            kind=kind, payload=payload, run_at=run_at, max_attempts=max_attempts
+        )
+        await self._db.write(INSERT_JOB, params)
+        return job
 
     async def claim_next(
         self, worker_id: str, lease_seconds: float, kinds: Sequence[str] | None = None
@@ -161,13 +162,12 @@ class SqliteJobs:
     async def _update_owned(
         self, job_id: str, worker_id: str, assignments: str, params: tuple[Any, ...]
     ) -> bool:
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                f"UPDATE jobs SET {assignments}"
-                " WHERE id = ? AND worker_id = ? AND status = 'running'",
-                (*params, job_id, worker_id),
-            )
-        return cursor.rowcount > 0
+        rows = await self._db.write(
+            f"UPDATE jobs SET {assignments}"
+            " WHERE id = ? AND worker_id = ? AND status = 'running' RETURNING id",
+            (*params, job_id, worker_id),
+        )
+        return bool(rows)
 
     async def get(self, job_id: str) -> Job | None:
         row = await self._db.fetch_one("SELECT * FROM jobs WHERE id = ?", (job_id,))
@@ -203,13 +203,12 @@ class SqliteWorkers:
 
     async def beat(self, worker_id: str, info: dict[str, Any] | None = None) -> WorkerBeat:
         beat = WorkerBeat(worker_id=worker_id, info=info or {}, beat_at=time.time())
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO workers (worker_id, info, beat_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (worker_id) DO UPDATE SET info = excluded.info,"
-                " beat_at = excluded.beat_at",
-                (worker_id, dumps(beat.info), beat.beat_at),
-            )
+        await self._db.write(
+            "INSERT INTO workers (worker_id, info, beat_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (worker_id) DO UPDATE SET info = excluded.info,"
+            " beat_at = excluded.beat_at",
+            (worker_id, dumps(beat.info), beat.beat_at),
+        )
         return beat
 
     async def latest(self) -> WorkerBeat | None:

@@ -58,23 +58,22 @@ class SqliteKnowledgeBases:
             updated_at=now,
         )
         try:
-            async with self._db.transaction() as conn:
-                await conn.execute(
-                    "INSERT INTO knowledge_bases (id, name, description, embedding_provider,"
-                    " embedding_model, chunk_size, chunk_overlap, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        kb.id,
-                        name,
-                        description,
-                        embedding_provider,
-                        embedding_model,
-                        chunk_size,
-                        chunk_overlap,
-                        now,
-                        now,
-                    ),
-                )
+            await self._db.write(
+                "INSERT INTO knowledge_bases (id, name, description, embedding_provider,"
+                " embedding_model, chunk_size, chunk_overlap, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    kb.id,
+                    name,
+                    description,
+                    embedding_provider,
+                    embedding_model,
+                    chunk_size,
+                    chunk_overlap,
+                    now,
+                    now,
+                ),
+            )
         except sqlite3.IntegrityError as exc:
             raise Conflict(f"a knowledge base named {name!r} already exists") from exc
         return kb
@@ -88,9 +87,10 @@ class SqliteKnowledgeBases:
         return [to_record(KnowledgeBase, row) for row in rows]
 
     async def delete(self, kb_id: str) -> bool:
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM knowledge_bases WHERE id = ?", (kb_id,))
-        return cursor.rowcount > 0
+        rows = await self._db.write(
+            "DELETE FROM knowledge_bases WHERE id = ? RETURNING id", (kb_id,)
+        )
+        return bool(rows)
 
 
 class SqliteDocuments:
@@ -118,22 +118,21 @@ class SqliteDocuments:
             updated_at=now,
         )
         try:
-            async with self._db.transaction() as conn:
-                await conn.execute(
-                    "INSERT INTO documents (id, kb_id, name, source, size, status, metadata,"
-                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        document.id,
-                        kb_id,
-                        name,
-                        source,
-                        size,
-                        document.status,
-                        dumps(document.metadata),
-                        now,
-                        now,
-                    ),
-                )
+            await self._db.write(
+                "INSERT INTO documents (id, kb_id, name, source, size, status, metadata,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    document.id,
+                    kb_id,
+                    name,
+                    source,
+                    size,
+                    document.status,
+                    dumps(document.metadata),
+                    now,
+                    now,
+                ),
+            )
         except sqlite3.IntegrityError as exc:
             raise NotFound("knowledge base", kb_id) from exc
         return document
@@ -157,23 +156,21 @@ class SqliteDocuments:
         progress: float | None = None,
         chunk_count: int | None = None,
     ) -> KnowledgeDocument:
-        async with self._db.transaction() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    "UPDATE documents SET status = ?, error = ?,"
-                    " progress = coalesce(?, progress), chunk_count = coalesce(?, chunk_count),"
-                    " updated_at = ? WHERE id = ? RETURNING *",
-                    (status, error, progress, chunk_count, time.time(), document_id),
-                )
-            )
+        rows = await self._db.write(
+            "UPDATE documents SET status = ?, error = ?,"
+            " progress = coalesce(?, progress), chunk_count = coalesce(?, chunk_count),"
+            " updated_at = ? WHERE id = ? RETURNING *",
+            (status, error, progress, chunk_count, time.time(), document_id),
+        )
         if not rows:
             raise NotFound("document", document_id)
         return _document(rows[0])
 
     async def delete(self, document_id: str) -> bool:
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
-        return cursor.rowcount > 0
+        rows = await self._db.write(
+            "DELETE FROM documents WHERE id = ? RETURNING id", (document_id,)
+        )
+        return bool(rows)
 
 
 class SqliteChunks:

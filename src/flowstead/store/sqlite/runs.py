@@ -15,7 +15,7 @@ from flowstead.store.errors import NotFound
 from flowstead.store.protocol import RUN_JOB_KIND
 from flowstead.store.records import NodeExecution, Run
 from flowstead.store.sqlite.database import Database
-from flowstead.store.sqlite.jobs import insert_job
+from flowstead.store.sqlite.jobs import INSERT_JOB, queued_job
 
 # Every column but the draft snapshot, which only `document()` reads.
 _RUN_COLUMNS = (
@@ -57,9 +57,16 @@ class SqliteRuns:
         resumed_from: str | None = None,
         max_attempts: int = 3,
     ) -> Run:
-        now = time.time()
+        run_id = str(uuid.uuid4())
+        job, job_params = queued_job(
+            kind=RUN_JOB_KIND,
+            payload={"run_id": run_id},
+            run_at=None,
+            max_attempts=max_attempts,
+            run_id=run_id,
+        )
         run = Run(
-            id=str(uuid.uuid4()),
+            id=run_id,
             workflow_id=workflow_id,
             version=version,
             status="queued",
@@ -70,8 +77,8 @@ class SqliteRuns:
             conversation_id=conversation_id,
             parent_run_id=parent_run_id,
             resumed_from=resumed_from,
-            job_id=str(uuid.uuid4()),
-            created_at=now,
+            job_id=job.id,
+            created_at=job.created_at,
         )
         async with self._db.transaction() as conn:
             draft = await self._check_references(conn, run)
@@ -92,18 +99,10 @@ class SqliteRuns:
                     resumed_from,
                     run.job_id,
                     draft,
-                    now,
+                    run.created_at,
                 ),
             )
-            await insert_job(
-                conn,
-                kind=RUN_JOB_KIND,
-                payload={"run_id": run.id},
-                run_at=now,
-                max_attempts=max_attempts,
-                run_id=run.id,
-                job_id=run.job_id,
-            )
+            await conn.execute(INSERT_JOB, job_params)
         return run
 
     @staticmethod
@@ -199,23 +198,19 @@ class SqliteRuns:
         )
 
     async def _update(self, run_id: str, assignments: str, params: tuple[Any, ...]) -> Run:
-        async with self._db.transaction() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    f"UPDATE runs SET {assignments} WHERE id = ? RETURNING {_RUN_COLUMNS}",
-                    (*params, run_id),
-                )
-            )
+        rows = await self._db.write(
+            f"UPDATE runs SET {assignments} WHERE id = ? RETURNING {_RUN_COLUMNS}",
+            (*params, run_id),
+        )
         if not rows:
             raise NotFound("run", run_id)
         return _run(rows[0])
 
     async def request_stop(self, run_id: str) -> bool:
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE runs SET stop_requested = 1 WHERE id = ?", (run_id,)
-            )
-        return cursor.rowcount > 0
+        rows = await self._db.write(
+            "UPDATE runs SET stop_requested = 1 WHERE id = ? RETURNING id", (run_id,)
+        )
+        return bool(rows)
 
     async def stop_requested(self, run_id: str) -> bool:
         row = await self._db.fetch_one("SELECT stop_requested FROM runs WHERE id = ?", (run_id,))
@@ -244,36 +239,33 @@ class SqliteNodeExecutions:
         attempt: int = 1,
     ) -> NodeExecution:
         try:
-            async with self._db.transaction() as conn:
-                rows = list(
-                    await conn.execute_fetchall(
-                        'INSERT INTO node_executions (id, run_id, node_id, "index", node_type,'
-                        " title, status, inputs, outputs, error, started_at, finished_at,"
-                        " tokens, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                        ' ON CONFLICT (run_id, node_id, "index") DO UPDATE SET'
-                        " node_type = excluded.node_type, title = excluded.title,"
-                        " status = excluded.status, inputs = excluded.inputs,"
-                        " outputs = excluded.outputs, error = excluded.error,"
-                        " started_at = excluded.started_at, finished_at = excluded.finished_at,"
-                        " tokens = excluded.tokens, attempt = excluded.attempt RETURNING *",
-                        (
-                            str(uuid.uuid4()),
-                            run_id,
-                            node_id,
-                            index,
-                            node_type,
-                            title,
-                            status,
-                            _json_or_null(inputs),
-                            _json_or_null(outputs),
-                            error,
-                            started_at,
-                            finished_at,
-                            tokens,
-                            attempt,
-                        ),
-                    )
-                )
+            rows = await self._db.write(
+                'INSERT INTO node_executions (id, run_id, node_id, "index", node_type,'
+                " title, status, inputs, outputs, error, started_at, finished_at,"
+                " tokens, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                ' ON CONFLICT (run_id, node_id, "index") DO UPDATE SET'
+                " node_type = excluded.node_type, title = excluded.title,"
+                " status = excluded.status, inputs = excluded.inputs,"
+                " outputs = excluded.outputs, error = excluded.error,"
+                " started_at = excluded.started_at, finished_at = excluded.finished_at,"
+                " tokens = excluded.tokens, attempt = excluded.attempt RETURNING *",
+                (
+                    str(uuid.uuid4()),
+                    run_id,
+                    node_id,
+                    index,
+                    node_type,
+                    title,
+                    status,
+                    _json_or_null(inputs),
+                    _json_or_null(outputs),
+                    error,
+                    started_at,
+                    finished_at,
+                    tokens,
+                    attempt,
+                ),
+            )
         except sqlite3.IntegrityError as exc:
             raise NotFound("run", run_id) from exc
         return to_record(NodeExecution, rows[0], _NODE_JSON)

@@ -33,27 +33,24 @@ class SqliteProviders:
     ) -> ProviderSettings:
         secrets = secrets or {}
         now = time.time()
-        async with self._db.transaction() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    "INSERT INTO providers (id, kind, base_url, options, secrets, secret_names,"
-                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (id) DO UPDATE SET kind = excluded.kind,"
-                    " base_url = excluded.base_url, options = excluded.options,"
-                    " secrets = excluded.secrets, secret_names = excluded.secret_names,"
-                    f" updated_at = excluded.updated_at RETURNING {_LISTED}",
-                    (
-                        provider_id,
-                        kind,
-                        base_url,
-                        dumps(options or {}),
-                        self._box.encrypt(secrets),
-                        dumps(sorted(secrets)),
-                        now,
-                        now,
-                    ),
-                )
-            )
+        rows = await self._db.write(
+            "INSERT INTO providers (id, kind, base_url, options, secrets, secret_names,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET kind = excluded.kind,"
+            " base_url = excluded.base_url, options = excluded.options,"
+            " secrets = excluded.secrets, secret_names = excluded.secret_names,"
+            f" updated_at = excluded.updated_at RETURNING {_LISTED}",
+            (
+                provider_id,
+                kind,
+                base_url,
+                dumps(options or {}),
+                self._box.encrypt(secrets),
+                dumps(sorted(secrets)),
+                now,
+                now,
+            ),
+        )
         return msgspec.structs.replace(to_record(ProviderSettings, rows[0], _JSON), secrets=secrets)
 
     async def get(self, provider_id: str) -> ProviderSettings | None:
@@ -71,9 +68,10 @@ class SqliteProviders:
         return [to_record(ProviderSettings, row, _JSON) for row in rows]
 
     async def delete(self, provider_id: str) -> bool:
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM providers WHERE id = ?", (provider_id,))
-        return cursor.rowcount > 0
+        rows = await self._db.write(
+            "DELETE FROM providers WHERE id = ? RETURNING id", (provider_id,)
+        )
+        return bool(rows)
 
 
 class SqliteMeta:
@@ -85,10 +83,9 @@ class SqliteMeta:
         return None if row is None else str(row[0])
 
     async def set(self, key: str, value: str) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
-                " updated_at = excluded.updated_at",
-                (key, value, time.time()),
-            )
+        await self._db.write(
+            "INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+            " updated_at = excluded.updated_at",
+            (key, value, time.time()),
+        )

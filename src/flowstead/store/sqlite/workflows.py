@@ -52,21 +52,20 @@ class SqliteWorkflows:
             created_at=now,
             updated_at=now,
         )
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO workflows (id, name, description, document, mode, trigger,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    workflow.id,
-                    name,
-                    description,
-                    dumps(document),
-                    mode,
-                    _json_or_null(trigger),
-                    now,
-                    now,
-                ),
-            )
+        await self._db.write(
+            "INSERT INTO workflows (id, name, description, document, mode, trigger,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                workflow.id,
+                name,
+                description,
+                dumps(document),
+                mode,
+                _json_or_null(trigger),
+                now,
+                now,
+            ),
+        )
         return workflow
 
     async def get(self, workflow_id: str) -> Workflow | None:
@@ -96,30 +95,30 @@ class SqliteWorkflows:
         mode: str | None = None,
         trigger: dict[str, Any] | None = None,
     ) -> Workflow:
-        async with self._db.transaction() as conn:
-            rows = await conn.execute_fetchall(
-                "UPDATE workflows SET document = ?, name = coalesce(?, name),"
-                " description = coalesce(?, description), mode = coalesce(?, mode),"
-                " trigger = coalesce(?, trigger), updated_at = ? WHERE id = ? RETURNING *",
-                (
-                    dumps(document),
-                    name,
-                    description,
-                    mode,
-                    _json_or_null(trigger),
-                    time.time(),
-                    workflow_id,
-                ),
-            )
+        rows = await self._db.write(
+            "UPDATE workflows SET document = ?, name = coalesce(?, name),"
+            " description = coalesce(?, description), mode = coalesce(?, mode),"
+            " trigger = coalesce(?, trigger), updated_at = ? WHERE id = ? RETURNING *",
+            (
+                dumps(document),
+                name,
+                description,
+                mode,
+                _json_or_null(trigger),
+                time.time(),
+                workflow_id,
+            ),
+        )
         if not rows:
             raise NotFound("workflow", workflow_id)
         return _workflow(next(iter(rows)))
 
     async def delete(self, workflow_id: str) -> bool:
         # Foreign keys cascade to versions, runs (events, nodes, jobs), keys and chats.
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM workflows WHERE id = ?", (workflow_id,))
-        return cursor.rowcount > 0
+        rows = await self._db.write(
+            "DELETE FROM workflows WHERE id = ? RETURNING id", (workflow_id,)
+        )
+        return bool(rows)
 
     async def publish(self, workflow_id: str) -> WorkflowVersion:
         now = time.time()

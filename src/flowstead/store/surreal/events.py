@@ -69,7 +69,7 @@ class SurrealRunEvents:
             " FROM run_event:[$key, $after]>..=[$key, $max] LIMIT $limit",
             {"key": run_id, "after": after_seq, "max": MAX_SEQ, "limit": limit},
         )
-        return [to_record(RunEvent, row, ("data",)) for row in rows]
+        return [to_record(RunEvent, {**row, "run_id": run_id}, ("data",)) for row in rows]
 
     async def last_seq(self, run_id: str) -> int:
         rows = await self._db.select("SELECT VALUE last_seq FROM $run", {"run": rid("run", run_id)})
