@@ -16,6 +16,10 @@ from flowstead.store.records import Job, JobStatus, WorkerBeat
 from flowstead.store.sqlite.database import Database
 
 _JSON = ("payload",)
+_EXHAUSTED = (
+    "SELECT 1 FROM jobs WHERE status = 'running' AND lease_until < ?"
+    " AND attempts >= max_attempts LIMIT 1"
+)
 _DEAD_ERROR = "'lease expired on attempt ' || attempts || ' of ' || max_attempts"
 
 
@@ -80,17 +84,20 @@ class SqliteJobs:
         if kinds is not None:
             kind_filter = f" AND kind IN ({', '.join('?' * len(kinds))})"
             kind_params = list(kinds)
-        async with self._db.transaction() as conn:
-            await self._bury_expired(conn, now)
-            rows = await conn.execute_fetchall(
-                "UPDATE jobs SET status = 'running', worker_id = ?, lease_until = ?,"
-                " attempts = attempts + 1, updated_at = ? WHERE id = ("
-                " SELECT id FROM jobs WHERE ((status = 'queued' AND run_at <= ?)"
-                " OR (status = 'running' AND lease_until < ?))"
-                f"{kind_filter} ORDER BY run_at, rowid LIMIT 1) RETURNING *",
-                [worker_id, now + lease_seconds, now, now, now, *kind_params],
-            )
-        return next((_job(row) for row in rows), None)
+        if await self._db.fetch_one(_EXHAUSTED, (now,)) is not None:
+            async with self._db.transaction() as conn:
+                await self._bury_expired(conn, now)
+        # Exhausted jobs are left out, so one whose lease expires after the check above
+        # waits for the next claim to bury it rather than getting an extra attempt.
+        rows = await self._db.write(
+            "UPDATE jobs SET status = 'running', worker_id = ?, lease_until = ?,"
+            " attempts = attempts + 1, updated_at = ? WHERE id = ("
+            " SELECT id FROM jobs WHERE ((status = 'queued' AND run_at <= ?)"
+            " OR (status = 'running' AND lease_until < ? AND attempts < max_attempts))"
+            f"{kind_filter} ORDER BY run_at, rowid LIMIT 1) RETURNING *",
+            [worker_id, now + lease_seconds, now, now, now, *kind_params],
+        )
+        return _job(rows[0]) if rows else None
 
     @staticmethod
     async def _bury_expired(conn: aiosqlite.Connection, now: float) -> None:
