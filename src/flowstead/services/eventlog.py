@@ -81,7 +81,10 @@ class EventLog:
                 while self._events or self._nodes:
                     nodes, self._nodes = self._nodes, []
                     events, self._events = self._events, []
-                    for execution in nodes:
+                    # A node that started and finished since the last write is written
+                    # once, finished: the record is keyed by node and index anyway.
+                    latest = {(n["node_id"], n.get("index", 0)): n for n in nodes}
+                    for execution in latest.values():
                         await self._store.nodes.record(run_id=self._run_id, **execution)
                     if events:
                         await self._store.events.append_many(self._run_id, events)
