@@ -1,16 +1,22 @@
-"""`async with` support shared by the store adapters."""
+"""Closing and `async with` support shared by the store adapters."""
 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
+
+
+class Database(Protocol):
+    async def close(self) -> None: ...
 
 
 class ClosingStore:
-    """Closes the store when an `async with` block ends."""
+    """A store that owns `_db` and closes it on `close()` or at the end of `async with`."""
+
+    _db: Database
 
     async def close(self) -> None:
-        raise NotImplementedError
+        await self._db.close()
 
     async def __aenter__(self) -> Self:
         return self

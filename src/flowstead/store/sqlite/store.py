@@ -41,6 +41,3 @@ class SqliteStore(ClosingStore):
         """Open the database file, applying pending migrations."""
         box = SecretBox.open(data_dir)
         return cls(await Database.open(path), box)
-
-    async def close(self) -> None:
-        await self._db.close()

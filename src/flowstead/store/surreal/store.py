@@ -45,6 +45,3 @@ class SurrealStore(ClosingStore):
         """Connect and apply pending migrations."""
         box = SecretBox.open(data_dir)
         return cls(await SurrealDatabase.open(target), box)
-
-    async def close(self) -> None:
-        await self._db.close()
