@@ -79,13 +79,22 @@ class Notifier:
         return cls(notify_dir(data_dir))
 
     async def start(self) -> None:
-        """Bind this process's socket and start receiving."""
+        """Bind this process's socket and start receiving. Where the file system refuses
+        socket files, other processes are not woken: everyone falls back to slow checks."""
         self.directory.mkdir(parents=True, exist_ok=True)
         self._dir_fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         try:
             sock.setblocking(False)
             sock.bind(self._address(self._name))
+        except OSError as exc:
+            sock.close()
+            log.warning(
+                "no notifications between processes (%s): runs are noticed by slow checks",
+                exc,
+                extra={"directory": str(self.directory)},
+            )
+            return
         except BaseException:
             sock.close()
             raise
@@ -118,12 +127,14 @@ class Notifier:
 
     def publish(self, topic: str) -> None:
         """Wake every subscriber of `topic`, in this process and in the others."""
-        if self._socket is None or self._dir_fd is None:
+        if self._dir_fd is None:
             raise RuntimeError("the notifier is not started")
         payload = topic.encode()
         if len(payload) > _MAX_TOPIC:
             raise ValueError(f"topic too long: {topic[:40]}…")
         self._dispatch(topic)
+        if self._socket is None:
+            return
         for entry in os.scandir(self._dir_fd):
             if entry.name == self._name or not entry.name.endswith(".sock"):
                 continue

@@ -55,3 +55,13 @@ async def test_a_directory_too_deep_for_a_socket_path_still_works(tmp_path: Path
 async def test_publish_needs_a_started_notifier(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="not started"):
         Notifier(tmp_path).publish(JOBS)
+
+
+async def test_without_a_socket_only_this_process_is_woken(tmp_path: Path) -> None:
+    notifier = Notifier(tmp_path)
+    (tmp_path / notifier._name).write_text("in the way")  # bind() fails on an existing file
+    async with notifier, Notifier(tmp_path) as other:
+        with notifier.subscribe(JOBS) as here, other.subscribe(JOBS) as there:
+            notifier.publish(JOBS)
+            assert await here.wait(5)
+            assert not await there.wait(0.05)
