@@ -18,6 +18,8 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from flowstead import __version__, logs
 from flowstead.api.admin.keys import AdminTokenController, AppKeyController
+from flowstead.api.admin.providers import ProviderController
+from flowstead.api.admin.runs import RunController
 from flowstead.api.admin.workflows import VersionController, WorkflowController
 from flowstead.api.auth import (
     Authenticator,
@@ -28,12 +30,23 @@ from flowstead.api.auth import (
     require_app_key,
 )
 from flowstead.api.context import RequestContext
-from flowstead.api.deps import provide_store
+from flowstead.api.deps import DEPENDENCIES
+from flowstead.api.dify.app import DifyAppController
+from flowstead.api.dify.chat import (
+    ChatMessageController,
+    ConversationController,
+    MessageController,
+)
+from flowstead.api.dify.workflows import DifyWorkflowController
 from flowstead.api.errors import EXCEPTION_HANDLERS
 from flowstead.api.health import HealthController
+from flowstead.providers.router import ProviderRouter
 from flowstead.services.auth import instance_password
+from flowstead.services.collaborators import StoredProviders
+from flowstead.services.notify import Notifier
+from flowstead.services.runs import RunService
 from flowstead.settings import Settings
-from flowstead.store.factory import open_store
+from flowstead.store import open_store
 
 MIB = 1024 * 1024
 
@@ -46,6 +59,12 @@ def _lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncContextMa
             store = await open_store(settings.database_url, settings.data_dir)
             stack.push_async_callback(store.close)
             password = await instance_password(settings, store)
+            notifier = await stack.enter_async_context(Notifier.for_data_dir(settings.data_dir))
+            providers = StoredProviders(store)
+            app.state.router = await stack.enter_async_context(
+                ProviderRouter(providers.config, providers.secret)
+            )
+            app.state.runs = RunService(store, notifier)
             app.state.store = store
             app.state.migrated = True  # open_store applies pending migrations or fails
             app.state.worker_fresh_seconds = settings.job_lease_seconds
@@ -66,6 +85,8 @@ def _admin_router() -> Router:
             VersionController,
             AppKeyController,
             AdminTokenController,
+            RunController,
+            ProviderController,
         ],
         tags=["admin"],
         security=[{"bearer": []}],
@@ -76,8 +97,14 @@ def _app_router() -> Router:
     return Router(
         "/v1",
         guards=[require_app_key],
-        dependencies={"app_key": Provide(provide_app_key)},
-        route_handlers=[],
+        dependencies={"app_key": Provide(provide_app_key, sync_to_thread=False)},
+        route_handlers=[
+            DifyWorkflowController,
+            ChatMessageController,
+            ConversationController,
+            MessageController,
+            DifyAppController,
+        ],
         security=[{"bearer": []}],
     )
 
@@ -114,7 +141,7 @@ def create_app(settings: Settings) -> Litestar:
     )
     app = Litestar(
         route_handlers=[HealthController, _admin_router(), _app_router()],
-        dependencies={"store": Provide(provide_store, sync_to_thread=False)},
+        dependencies=DEPENDENCIES,
         lifespan=[_lifespan(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         cors_config=cors,

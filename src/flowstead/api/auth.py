@@ -115,7 +115,7 @@ async def require_app_key(connection: Connection, _: BaseRouteHandler) -> None:
     connection.scope["auth"] = key
 
 
-async def provide_app_key(request: Connection) -> ApiKey:
+def provide_app_key(request: Connection) -> ApiKey:
     """The app key `require_app_key` accepted; `/v1/*` handlers take it as `app_key`."""
     key: ApiKey = request.scope["auth"]
     return key

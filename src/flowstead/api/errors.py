@@ -12,12 +12,14 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.types import ExceptionHandlersMap
 
 from flowstead.dsl.document import DocumentError
-from flowstead.services.workflows import WorkflowInvalid
+from flowstead.engine.ports import LLMError
+from flowstead.services.runs import RunRejected
+from flowstead.services.workflows import NotPublished, WorkflowInvalid
 from flowstead.store.errors import Conflict, NotFound
 
 log = logging.getLogger("flowstead.api")
@@ -34,6 +36,7 @@ CODES = {
     415: "unsupported_media_type",
     422: "invalid_workflow",
     429: "too_many_requests",
+    502: "provider_error",
     500: "internal_server_error",
     503: "not_ready",
 }
@@ -80,6 +83,8 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         return error_response(exc.status_code, exc.detail, exc.code, **exc.fields)
     if isinstance(exc, ValidationException):
         return error_response(400, _validation_message(exc), headers=exc.headers)
+    if isinstance(exc.__cause__, SerializationException):
+        return error_response(400, f"The request body is not valid JSON: {exc.detail}")
     if isinstance(exc, RequestEntityTooLarge):
         limit = request.app.state.max_body_bytes / (1024 * 1024)
         return error_response(413, f"The request body is larger than {limit:g} MiB.")
@@ -105,6 +110,27 @@ def _invalid_workflow(_: Request[Any, Any, Any], exc: WorkflowInvalid) -> Respon
     return error_response(422, f"The workflow has errors: {exc}", issues=issues)
 
 
+def _not_published(_: Request[Any, Any, Any], exc: NotPublished) -> Response[Any]:
+    message = "The workflow has not been published yet; publish it before calling it."
+    return error_response(400, message, "not_published")
+
+
+# RunRejected codes whose status is not 400.
+_REJECTION_STATUS = {"not_found": 404, "conflict": 409}
+
+
+def _run_rejected(request: Request[Any, Any, Any], exc: RunRejected) -> Response[Any]:
+    status = _REJECTION_STATUS.get(exc.code, 400)
+    if exc.code == "not_published":
+        return _not_published(request, NotPublished(str(exc)))
+    message = str(exc)
+    return error_response(status, message[:1].upper() + message[1:] + ".", exc.code)
+
+
+def _provider_failed(_: Request[Any, Any, Any], exc: LLMError) -> Response[Any]:
+    return error_response(502, str(exc), "provider_error")
+
+
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.error("internal error", exc_info=exc)
     return error_response(500, "Internal server error.")
@@ -116,5 +142,8 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     Conflict: _conflict,
     DocumentError: _bad_document,
     WorkflowInvalid: _invalid_workflow,
+    NotPublished: _not_published,
+    RunRejected: _run_rejected,
+    LLMError: _provider_failed,
     Exception: _internal_error,
 }

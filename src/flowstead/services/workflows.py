@@ -13,6 +13,7 @@ import msgspec
 
 from flowstead.dsl.document import Document, DocumentError, dump_json, dump_yaml, parse, to_data
 from flowstead.dsl.document import from_data as document_from_data
+from flowstead.engine.nodes.start import StartConfig, StartInput
 from flowstead.engine.validation import Issue, errors, validate
 from flowstead.store.errors import NotFound
 from flowstead.store.protocol import Store
@@ -30,6 +31,10 @@ class WorkflowInvalid(Exception):
     def __init__(self, issues: list[Issue]) -> None:
         super().__init__("; ".join(i.message for i in issues))
         self.issues = issues
+
+
+class NotPublished(Exception):
+    """The workflow has no published version, so apps cannot call it yet."""
 
 
 class Draft(msgspec.Struct, frozen=True):
@@ -142,6 +147,28 @@ async def publish(store: Store, workflow_id: str) -> WorkflowVersion:
     return version
 
 
+async def published(store: Store, workflow_id: str) -> tuple[Workflow, WorkflowVersion]:
+    """The workflow and its newest published version (what `/v1/*` runs)."""
+    workflow = await _get(store, workflow_id)
+    version = None
+    if workflow.published_version is not None:
+        version = await store.workflows.get_version(workflow_id, workflow.published_version)
+    if version is None:
+        raise NotPublished(f"workflow {workflow_id} has not been published yet")
+    return workflow, version
+
+
+def start_inputs(document: Document) -> list[StartInput]:
+    """The inputs the Start node declares (none when it is missing or its config is bad)."""
+    start = next((node for node in document.nodes if node.type == "start"), None)
+    if start is None:
+        return []
+    try:
+        return msgspec.convert(start.config, StartConfig, str_keys=True).inputs
+    except msgspec.ValidationError:
+        return []
+
+
 async def versions(store: Store, workflow_id: str) -> list[WorkflowVersion]:
     await _get(store, workflow_id)
     return await store.workflows.list_versions(workflow_id)
@@ -192,6 +219,7 @@ async def export_document(store: Store, workflow_id: str, fmt: ExportFormat = "y
 __all__ = [
     "DocumentError",
     "Draft",
+    "NotPublished",
     "WorkflowInvalid",
     "create",
     "delete",
@@ -200,8 +228,10 @@ __all__ = [
     "get",
     "import_document",
     "publish",
+    "published",
     "restore",
     "search",
+    "start_inputs",
     "update_draft",
     "versions",
 ]

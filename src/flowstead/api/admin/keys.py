@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, post
+from litestar.params import FromPath, JSONBody
 
 from flowstead.api.admin.schemas import CreatedAdminToken, CreatedApiKey, KeyCreate
 from flowstead.api.deps import StoreDep
@@ -16,17 +17,19 @@ class AppKeyController(Controller):
 
     @post("/", summary="Create an app key; its plaintext is shown in this answer only")
     async def create_key(
-        self, workflow_id: str, store: StoreDep, data: KeyCreate | None = None
+        self, workflow_id: FromPath[str], store: StoreDep, data: JSONBody[KeyCreate | None] = None
     ) -> CreatedApiKey:
         key, plaintext = await keys.create_app_key(store, workflow_id, data.name if data else "")
         return CreatedApiKey.of(key, plaintext)
 
     @get("/", summary="The workflow's app keys (prefixes only)")
-    async def list_keys(self, workflow_id: str, store: StoreDep) -> list[ApiKey]:
+    async def list_keys(self, workflow_id: FromPath[str], store: StoreDep) -> list[ApiKey]:
         return await keys.app_keys(store, workflow_id)
 
     @delete("/{key_id:str}", summary="Revoke an app key")
-    async def revoke_key(self, workflow_id: str, key_id: str, store: StoreDep) -> None:
+    async def revoke_key(
+        self, workflow_id: FromPath[str], key_id: FromPath[str], store: StoreDep
+    ) -> None:
         await keys.revoke_app_key(store, workflow_id, key_id)
 
 
@@ -36,7 +39,7 @@ class AdminTokenController(Controller):
 
     @post("/", summary="Create an admin token; its plaintext is shown in this answer only")
     async def create_token(
-        self, store: StoreDep, data: KeyCreate | None = None
+        self, store: StoreDep, data: JSONBody[KeyCreate | None] = None
     ) -> CreatedAdminToken:
         token, plaintext = await keys.create_admin_token(store, data.name if data else "")
         return CreatedAdminToken.of(token, plaintext)
@@ -46,5 +49,5 @@ class AdminTokenController(Controller):
         return await keys.admin_tokens(store)
 
     @delete("/{token_id:str}", summary="Revoke an admin token")
-    async def revoke_token(self, token_id: str, store: StoreDep) -> None:
+    async def revoke_token(self, token_id: FromPath[str], store: StoreDep) -> None:
         await keys.revoke_admin_token(store, token_id)

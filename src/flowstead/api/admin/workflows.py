@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, post, put
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from flowstead.api.admin.schemas import (
     WorkflowCopy,
@@ -28,7 +28,7 @@ class WorkflowController(Controller):
     tags = ("workflows",)
 
     @post("/", summary="Create a workflow (a Start → End skeleton unless a document is given)")
-    async def create(self, data: WorkflowCreate, store: StoreDep) -> WorkflowDetail:
+    async def create(self, data: JSONBody[WorkflowCreate], store: StoreDep) -> WorkflowDetail:
         draft = await workflows.create(
             store,
             name=data.name,
@@ -43,20 +43,20 @@ class WorkflowController(Controller):
     async def list_workflows(
         self,
         store: StoreDep,
-        search: str | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        search: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[WorkflowSummary]:
         found = await workflows.search(store, search, limit=limit, offset=offset)
         return [WorkflowSummary.of(workflow) for workflow in found]
 
     @get("/{workflow_id:str}", summary="A workflow with its draft document and its issues")
-    async def get_workflow(self, workflow_id: str, store: StoreDep) -> WorkflowDetail:
+    async def get_workflow(self, workflow_id: FromPath[str], store: StoreDep) -> WorkflowDetail:
         return WorkflowDetail.of_draft(await workflows.get(store, workflow_id))
 
     @put("/{workflow_id:str}", summary="Replace the draft; answers with its validation issues")
     async def update(
-        self, workflow_id: str, data: WorkflowUpdate, store: StoreDep
+        self, workflow_id: FromPath[str], data: JSONBody[WorkflowUpdate], store: StoreDep
     ) -> WorkflowDetail:
         draft = await workflows.update_draft(
             store, workflow_id, data.document, name=data.name, description=data.description
@@ -64,24 +64,27 @@ class WorkflowController(Controller):
         return WorkflowDetail.of_draft(draft)
 
     @delete("/{workflow_id:str}", summary="Delete a workflow with its versions, runs and keys")
-    async def delete_workflow(self, workflow_id: str, store: StoreDep) -> None:
+    async def delete_workflow(self, workflow_id: FromPath[str], store: StoreDep) -> None:
         await workflows.delete(store, workflow_id)
 
     @post("/{workflow_id:str}/duplicate", summary="Copy a workflow's draft into a new workflow")
     async def duplicate(
-        self, workflow_id: str, store: StoreDep, data: WorkflowCopy | None = None
+        self,
+        workflow_id: FromPath[str],
+        store: StoreDep,
+        data: JSONBody[WorkflowCopy | None] = None,
     ) -> WorkflowDetail:
         name = data.name if data else None
         return WorkflowDetail.of_draft(await workflows.duplicate(store, workflow_id, name))
 
     @post("/import", summary="Create a workflow from a Flowstead YAML or JSON document")
-    async def import_(self, data: WorkflowImport, store: StoreDep) -> WorkflowDetail:
+    async def import_(self, data: JSONBody[WorkflowImport], store: StoreDep) -> WorkflowDetail:
         draft = await workflows.import_document(store, data.content, data.name)
         return WorkflowDetail.of_draft(draft)
 
     @get("/{workflow_id:str}/export", summary="The draft as a Flowstead document")
     async def export(
-        self, workflow_id: str, store: StoreDep, format: ExportFormat = "yaml"
+        self, workflow_id: FromPath[str], store: StoreDep, format: FromQuery[ExportFormat] = "yaml"
     ) -> Response[str]:
         text = await workflows.export_document(store, workflow_id, format)
         filename = f"{workflow_id}.{'yml' if format == 'yaml' else 'json'}"
@@ -96,13 +99,17 @@ class VersionController(Controller):
     tags = ("workflows",)
 
     @post("/", summary="Publish the draft as a new immutable version (422 if it has errors)")
-    async def publish(self, workflow_id: str, store: StoreDep) -> WorkflowVersion:
+    async def publish(self, workflow_id: FromPath[str], store: StoreDep) -> WorkflowVersion:
         return await workflows.publish(store, workflow_id)
 
     @get("/", summary="Published versions, newest first")
-    async def list_versions(self, workflow_id: str, store: StoreDep) -> list[WorkflowVersion]:
+    async def list_versions(
+        self, workflow_id: FromPath[str], store: StoreDep
+    ) -> list[WorkflowVersion]:
         return await workflows.versions(store, workflow_id)
 
     @post("/{number:int}/restore", status_code=200, summary="Copy a version into the draft")
-    async def restore(self, workflow_id: str, number: int, store: StoreDep) -> WorkflowDetail:
+    async def restore(
+        self, workflow_id: FromPath[str], number: FromPath[int], store: StoreDep
+    ) -> WorkflowDetail:
         return WorkflowDetail.of_draft(await workflows.restore(store, workflow_id, number))

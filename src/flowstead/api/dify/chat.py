@@ -1,0 +1,99 @@
+"""`/v1/chat-messages`, `/v1/conversations`, `/v1/messages` (Dify's chat app routes)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from flowstead.api.deps import AppKeyDep, RunsDep, StoreDep
+from flowstead.api.dify import shapes
+from flowstead.api.dify.schemas import ChatRequest, StopRequest
+from flowstead.api.dify.streams import run_stream
+from flowstead.api.errors import ApiError
+from flowstead.services import run_views
+
+Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+
+
+class ChatMessageController(Controller):
+    path = "/chat-messages"
+    tags = ("dify: chat app",)
+
+    @post("/", status_code=200, summary="Send a chat message (blocking or streaming)")
+    async def send(
+        self, data: JSONBody[ChatRequest], app_key: AppKeyDep, store: StoreDep, runs: RunsDep
+    ) -> Response[Any]:
+        run = await runs.start_run(
+            app_key.workflow_id,
+            inputs=data.inputs,
+            user=data.user,
+            mode="chat",
+            query=data.query,
+            conversation_id=data.conversation_id or None,
+            files=data.files,
+        )
+        if data.response_mode == "streaming":
+            return run_stream(store, runs, run)
+        finished = await runs.wait(run.id)
+        if finished is None:
+            raise ApiError(500, "The run disappeared before it finished.")
+        return Response(shapes.blocking_chat(finished))
+
+    @post("/{task_id:str}/stop", status_code=200, summary="Stop a streaming answer")
+    async def stop(
+        self,
+        task_id: FromPath[str],
+        data: JSONBody[StopRequest],
+        app_key: AppKeyDep,
+        store: StoreDep,
+        runs: RunsDep,
+    ) -> dict[str, str]:
+        await run_views.get_run(store, task_id, workflow_id=app_key.workflow_id)
+        await runs.stop_run(task_id)
+        return {"result": "success"}
+
+
+class ConversationController(Controller):
+    path = "/conversations"
+    tags = ("dify: chat app",)
+
+    @get("/", summary="The user's conversations, most recent first")
+    async def list_conversations(
+        self,
+        app_key: AppKeyDep,
+        store: StoreDep,
+        user: FromQuery[str],
+        last_id: FromQuery[str | None] = None,
+        limit: Limit = 20,
+    ) -> dict[str, Any]:
+        found, more = await run_views.conversations(
+            store, workflow_id=app_key.workflow_id, user=user, limit=limit, last_id=last_id
+        )
+        return {"limit": limit, "has_more": more, "data": [shapes.conversation(c) for c in found]}
+
+
+class MessageController(Controller):
+    path = "/messages"
+    tags = ("dify: chat app",)
+
+    @get("/", summary="A conversation's messages, oldest first, paged backwards")
+    async def list_messages(
+        self,
+        app_key: AppKeyDep,
+        store: StoreDep,
+        conversation_id: FromQuery[str],
+        user: FromQuery[str],
+        first_id: FromQuery[str | None] = None,
+        limit: Limit = 20,
+    ) -> dict[str, Any]:
+        found, more = await run_views.messages(
+            store,
+            conversation_id,
+            workflow_id=app_key.workflow_id,
+            user=user,
+            limit=limit,
+            first_id=first_id,
+        )
+        return {"limit": limit, "has_more": more, "data": [shapes.message(m) for m in found]}
