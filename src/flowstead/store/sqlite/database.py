@@ -1,8 +1,8 @@
 """The SQLite connections of one process: one writer behind a lock, one reader.
 
-Writes run in `BEGIN IMMEDIATE` transactions, which take SQLite's write lock up front, so
-writers in other processes wait (busy_timeout) instead of failing mid-transaction.
-Reads go to a separate connection and, under WAL, never wait for the writer.
+Multi-statement writes run in `BEGIN IMMEDIATE` transactions, which take SQLite's write
+lock up front, so writers in other processes wait (busy_timeout) instead of failing
+mid-transaction. Reads go to a separate connection and, under WAL, never wait for writers.
 """
 
 from __future__ import annotations
@@ -38,11 +38,10 @@ class Database:
         writer = await _connect(path)
         try:
             await _use_wal(writer)
-            reader = await _connect(path)
+            reader = await _connect(path, "query_only = ON")
         except BaseException:
             await writer.close()
             raise
-        await reader.execute_fetchall("PRAGMA query_only = ON")
         db = cls(writer, reader)
         try:
             await db.migrate()
@@ -116,15 +115,23 @@ class Database:
 _APPLIED = "SELECT version FROM schema_migrations"
 
 
-async def _connect(path: Path) -> aiosqlite.Connection:
+async def _connect(path: Path, *pragmas: str) -> aiosqlite.Connection:
+    """A connection in autocommit mode (transactions are explicit) with our pragmas."""
     conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
-    for pragma in (
-        f"busy_timeout = {BUSY_TIMEOUT_MS}",
-        "foreign_keys = ON",
-        "synchronous = NORMAL",
-    ):
-        await conn.execute_fetchall(f"PRAGMA {pragma}")
+    try:
+        for pragma in (
+            f"busy_timeout = {BUSY_TIMEOUT_MS}",
+            "foreign_keys = ON",
+            # WAL with NORMAL survives a crash of the process; a power cut may lose the
+            # last commits but never corrupts the file.
+            "synchronous = NORMAL",
+            *pragmas,
+        ):
+            await conn.execute_fetchall(f"PRAGMA {pragma}")
+    except BaseException:
+        await conn.close()
+        raise
     return conn
 
 

@@ -126,8 +126,7 @@ class SurrealDatabase:
         """Apply the numbered migrations not yet recorded; returns the versions applied."""
         applied: list[int] = []
         for version, name, script in _migrations():
-            done = await self.query("SELECT VALUE record::id(id) FROM migration")
-            if version in (done[0] or []):
+            if version in await self.select("SELECT VALUE record::id(id) FROM migration"):
                 continue
             try:
                 await self.transaction(
