@@ -83,6 +83,21 @@ def _add_worker(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     worker.set_defaults(handler=_worker)
 
 
+# --- api (the HTTP API server) -----------------------------------------------------------
+
+
+def _api(args: argparse.Namespace) -> int:
+    from flowstead.api.serve import main
+
+    return main(Settings.from_env(), workers=args.workers)
+
+
+def _add_api(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    api = commands.add_parser("api", help="serve the HTTP API (granian) on FLOWSTEAD_API_PORT")
+    api.add_argument("--workers", type=int, default=1, help="granian worker processes")
+    api.set_defaults(handler=_api)
+
+
 # ------------------------------------------------------------------------------------------
 
 
@@ -101,6 +116,7 @@ def parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=_migrate)
     _add_worker(commands)
+    _add_api(commands)
     return root
 
 

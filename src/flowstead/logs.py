@@ -1,8 +1,8 @@
 """JSON log lines on stdout, one object per line, with the request and run in context.
 
 `configure(level)` installs the formatter on the root logger once per process. Code that
-handles a request or a run binds its id with `bind(request_id=...)` / `bind(run_id=...)`;
-every line logged inside (in that task and the tasks it starts) carries it. Extra fields
+handles a request binds `bind(request_id=..., method=..., path=...)`, a run `bind(run_id=...)`;
+every line logged inside (in that task and the tasks it starts) carries them. Extra fields
 passed as `logger.info("workflow created", extra={"workflow_id": ...})` become keys.
 """
 
@@ -18,9 +18,16 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+method: ContextVar[str | None] = ContextVar("method", default=None)
+path: ContextVar[str | None] = ContextVar("path", default=None)
 run_id: ContextVar[str | None] = ContextVar("run_id", default=None)
 
-_CONTEXT: dict[str, ContextVar[str | None]] = {"request_id": request_id, "run_id": run_id}
+_CONTEXT: dict[str, ContextVar[str | None]] = {
+    "request_id": request_id,
+    "method": method,
+    "path": path,
+    "run_id": run_id,
+}
 
 # Attributes every LogRecord has; anything else on a record came in through `extra`.
 _STANDARD = frozenset(
@@ -68,7 +75,7 @@ def configure(level: str = "INFO", stream: IO[str] | None = None) -> None:
 
 @contextmanager
 def bind(**ids: str | None) -> Iterator[None]:
-    """Put `request_id` and/or `run_id` in the logging context for the block."""
+    """Put `request_id`, `method`, `path` and/or `run_id` in the logging context."""
     unknown = set(ids) - set(_CONTEXT)
     if unknown:
         raise TypeError(f"unknown log context keys: {', '.join(sorted(unknown))}")

@@ -1,4 +1,5 @@
-"""A request id on every request and response, in every log line, and one access line.
+"""A request id on every request and response, in every log line, and one access line
+(with the status and the duration in milliseconds).
 
 This wraps the application's whole ASGI handler rather than being a Litestar middleware:
 Litestar applies middleware per route, so 404s, 405s and CORS preflights would go
@@ -55,16 +56,9 @@ class RequestContext:
                 message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
-        with logs.bind(request_id=request_id):
+        with logs.bind(request_id=request_id, method=scope["method"], path=scope["path"]):
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
-                access_log.info(
-                    "request",
-                    extra={
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status,
-                        "duration": round((time.perf_counter() - started) * 1000, 3),
-                    },
-                )
+                duration = round((time.perf_counter() - started) * 1000, 3)
+                access_log.info("request", extra={"status": status, "duration": duration})

@@ -36,6 +36,17 @@ class WorkflowImport(msgspec.Struct, kw_only=True):
     name: str | None = None
 
 
+class RunStart(msgspec.Struct, kw_only=True):
+    """Run a workflow from the admin side: the draft unless a version is named."""
+
+    inputs: dict[str, Any] = {}
+    version: int | Literal["published"] | None = None
+    user: str = ""
+    # Chat mode: the user's message, and the conversation to continue.
+    query: str = ""
+    conversation_id: str | None = None
+
+
 class WorkflowSummary(msgspec.Struct, kw_only=True):
     id: str
     name: str

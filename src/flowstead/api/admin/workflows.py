@@ -8,6 +8,7 @@ from litestar import Controller, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from flowstead.api.admin.schemas import (
+    RunStart,
     WorkflowCopy,
     WorkflowCreate,
     WorkflowDetail,
@@ -15,10 +16,10 @@ from flowstead.api.admin.schemas import (
     WorkflowSummary,
     WorkflowUpdate,
 )
-from flowstead.api.deps import StoreDep
+from flowstead.api.deps import RunsDep, StoreDep
 from flowstead.services import workflows
 from flowstead.services.workflows import ExportFormat
-from flowstead.store.records import WorkflowVersion
+from flowstead.store.records import Run, WorkflowVersion
 
 MEDIA_TYPES = {"yaml": "application/yaml", "json": "application/json"}
 
@@ -91,6 +92,20 @@ class WorkflowController(Controller):
         disposition = f'attachment; filename="{filename}"'
         return Response(
             text, media_type=MEDIA_TYPES[format], headers={"Content-Disposition": disposition}
+        )
+
+    @post("/{workflow_id:str}/runs", summary="Start a run (of the draft unless a version is named)")
+    async def start_run(
+        self, workflow_id: FromPath[str], data: JSONBody[RunStart], runs: RunsDep
+    ) -> Run:
+        return await runs.start_run(
+            workflow_id,
+            version=data.version,
+            inputs=data.inputs,
+            user=data.user,
+            query=data.query,
+            conversation_id=data.conversation_id,
+            source="admin",
         )
 
 
