@@ -16,7 +16,7 @@ from flowstead.engine.limits import Limits
 from flowstead.engine.node import RunInfo
 from flowstead.engine.pool import initial
 from flowstead.engine.ports import ChatMessage
-from flowstead.engine.run import Run
+from flowstead.engine.run import Outbox, Run
 from flowstead.engine.walk import Walk
 
 
@@ -63,8 +63,8 @@ class CompiledWorkflow:
     ) -> AsyncIterator[Event]:
         """Run the workflow; the events end with `run_finished` (or `run_paused`, after
         which the run waits for a resume or stop command, or for the caller to close)."""
-        queue: asyncio.Queue[Event] = asyncio.Queue()
-        run = Run(run_info, collaborators, history, limits or Limits(), queue.put_nowait)
+        outbox = Outbox()
+        run = Run(run_info, collaborators, history, limits or Limits(), outbox.put)
         namespace = initial(
             self.document,
             run_info,
@@ -97,15 +97,17 @@ class CompiledWorkflow:
             tasks.append(asyncio.create_task(run.listen(commands)))
         try:
             while True:
-                event = await queue.get()
-                yield event
-                if type(event) is RunFinished:
-                    return
+                for event in await outbox.take():
+                    yield event
+                    if type(event) is RunFinished:
+                        return
         finally:
-            for task in tasks:
+            running = [task for task in tasks if not task.done()]
+            for task in running:
                 task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.gather(*tasks, return_exceptions=True)
+            if running:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.gather(*running, return_exceptions=True)
 
     async def _main(self, run: Run, walk: Walk) -> None:
         status: RunStatus

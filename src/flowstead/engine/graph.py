@@ -26,14 +26,12 @@ class CompiledNode:
     branching: bool
     # The child nodes of an iteration or loop.
     body: Scope | None = None
+    id: str = field(init=False)
+    type: str = field(init=False)
 
-    @property
-    def id(self) -> str:
-        return self.node.id
-
-    @property
-    def type(self) -> str:
-        return self.node.type
+    def __post_init__(self) -> None:
+        self.id = self.node.id
+        self.type = self.node.type
 
 
 @dataclass(slots=True, eq=False)

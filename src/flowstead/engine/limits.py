@@ -32,23 +32,23 @@ class Budget:
     def elapsed(self) -> float:
         return self._clock.monotonic() - self.started
 
-    def admit(self) -> str | None:
-        """Count a step about to start; the exceeded limit's message, if any."""
+    def admit(self, now: float) -> str | None:
+        """Count a step about to start at `now` (monotonic); the exceeded limit, if any."""
         self.steps += 1
         if self.steps > self.limits.max_steps:
             return f"the run exceeded its limit of {self.limits.max_steps} steps"
-        if self.elapsed() > self.limits.max_time:
+        if now - self.started > self.limits.max_time:
             return self.time_exceeded()
         return None
 
     def time_exceeded(self) -> str:
         return f"the run exceeded its time limit of {self.limits.max_time:g} s"
 
-    def node_time(self, own: float | None, container: bool) -> tuple[float, bool]:
-        """Seconds a node starting now may take, and whether the run's limit set that."""
+    def node_time(self, own: float | None, container: bool, now: float) -> tuple[float, bool]:
+        """Seconds a node starting at `now` may take, and whether the run's limit set that."""
         if own is None and not container:
             own = self.limits.node_timeout
-        remaining = max(self.limits.max_time - self.elapsed(), 0.0)
+        remaining = max(self.limits.max_time - (now - self.started), 0.0)
         if own is None or remaining <= own:
             return remaining, True
         return own, False

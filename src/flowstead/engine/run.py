@@ -14,6 +14,32 @@ from flowstead.engine.node import RunInfo
 from flowstead.engine.ports import ChatMessage
 
 
+class Outbox:
+    """The run's events on their way out: appended by the run, taken in batches."""
+
+    __slots__ = ("_events", "_waiter")
+
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put(self, event: Event) -> None:
+        self._events.append(event)
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def take(self) -> list[Event]:
+        """The events put since the last take; waits for one if there are none."""
+        while not self._events:
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+        events, self._events = self._events, []
+        return events
+
+
 class Run:
     __slots__ = (
         "_resumed",

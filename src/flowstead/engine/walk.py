@@ -70,9 +70,10 @@ class Walk:
         self.undecided = {node_id: len(edges) for node_id, edges in scope.incoming.items()}
         self.reached: set[str] = set()
         self.ready = deque(scope.entries)
-        self.running: dict[str, asyncio.Task[None]] = {}
+        # Running nodes: their task, or None for the one running in this walk's own task.
+        self.running: dict[str, asyncio.Task[None] | None] = {}
         self.started: dict[str, float] = {}
-        self.done: asyncio.Queue[tuple[CompiledNode, _Attempted]] = asyncio.Queue()
+        self._done: asyncio.Queue[tuple[CompiledNode, _Attempted]] | None = None
         self.finished: dict[str, NodeSnapshot] = {}
         self.skipped: set[str] = set()
         self.failure: str | None = None
@@ -82,17 +83,21 @@ class Walk:
         """Run this scope to its end; the failure that ended it, or None."""
         try:
             while True:
-                self._start_ready()
+                alone = self._start_ready()
                 if self.stream is not None:
                     self.stream.activate()
-                if not self.running:
-                    if self.ready and self.top and self.run.pausing:
-                        await self._pause()
-                        continue
+                if alone is not None:
+                    # The only node that can run: run it here, saving a task and a wake-up.
+                    attempted = await self._execute(alone)
+                elif self.running:
+                    alone, attempted = await self.done.get()
+                elif self.ready and self.top and self.run.pausing:
+                    await self._pause()
+                    continue
+                else:
                     return None
-                cnode, attempted = await self.done.get()
-                del self.running[cnode.id]
-                self._finish(cnode, attempted)
+                del self.running[alone.id]
+                self._finish(alone, attempted)
                 if self.failure is not None:
                     await self._stop_running("stopped: another node failed")
                     return self.failure
@@ -101,23 +106,44 @@ class Walk:
             await self._stop_running(aborted[1] if aborted else "cancelled")
             raise
 
-    def _start_ready(self) -> None:
+    def _start_ready(self) -> CompiledNode | None:
+        """Start the ready nodes; the one to run in place when it is the only one."""
         run = self.run
         while self.ready and len(self.running) < run.limits.max_parallel:
             if self.top and run.pausing:
-                return
+                return None
             cnode = self.scope.nodes[self.ready.popleft()]
             snapshot = self.resume.get(cnode.id)
             if snapshot is not None:
                 self._replay(cnode, snapshot)
                 continue
-            exceeded = run.budget.admit()
+            now = run.collaborators.clock.monotonic()
+            exceeded = run.budget.admit(now)
             if exceeded is not None:
                 run.abort("failed", exceeded)
-            self.started[cnode.id] = run.collaborators.clock.monotonic()
-            self.running[cnode.id] = asyncio.create_task(self._execute(cnode))
+            self.started[cnode.id] = now
+            if not self.running and not self.ready:
+                self.running[cnode.id] = None
+                return cnode
+            self.running[cnode.id] = asyncio.create_task(self._in_task(cnode))
+        return None
 
-    async def _execute(self, cnode: CompiledNode) -> None:
+    @property
+    def done(self) -> asyncio.Queue[tuple[CompiledNode, _Attempted]]:
+        """Where nodes running in their own task leave their result."""
+        if self._done is None:
+            self._done = asyncio.Queue()
+        return self._done
+
+    async def _in_task(self, cnode: CompiledNode) -> None:
+        try:
+            attempted = await self._execute(cnode)
+        except Exception as exc:  # an engine bug: the walk must still hear of this node
+            failure = NodeResult.fail(f"engine error: {type(exc).__name__}: {exc}")
+            attempted = _Attempted(failure, 1, 0.0, {}, type(exc).__name__)
+        self.done.put_nowait((cnode, attempted))
+
+    async def _execute(self, cnode: CompiledNode) -> _Attempted:
         run, node = self.run, cnode.node
         clock = run.collaborators.clock
         run.emit(NodeStarted(node_id=node.id, node_type=node.type, title=node.title, **self.place))
@@ -140,13 +166,12 @@ class Walk:
             await clock.sleep(node.retry.interval)
             attempt += 1
         elapsed = clock.monotonic() - self.started[node.id]
-        self.done.put_nowait(
-            (cnode, _Attempted(result, attempt, elapsed, ctx.assigned, error_type))
-        )
+        return _Attempted(result, attempt, elapsed, ctx.assigned, error_type)
 
     async def _attempt(self, cnode: CompiledNode, ctx: RunContext) -> tuple[NodeResult, str | None]:
         budget = self.run.budget
-        seconds, by_run = budget.node_time(cnode.node.timeout, cnode.body is not None)
+        now = self.run.collaborators.clock.monotonic()
+        seconds, by_run = budget.node_time(cnode.node.timeout, cnode.body is not None, now)
         timeout = asyncio.timeout(seconds)
         try:
             async with timeout:
@@ -258,13 +283,14 @@ class Walk:
     async def _stop_running(self, reason: str) -> None:
         if not self.running:
             return
-        tasks = dict(self.running)
+        stopped = list(self.running)
+        tasks = [task for task in self.running.values() if task is not None]
         self.running.clear()
-        for task in tasks.values():
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         clock = self.run.collaborators.clock
-        for node_id in tasks:
+        for node_id in stopped:
             node = self.scope.nodes[node_id].node
             self.run.emit(
                 NodeFinished(
