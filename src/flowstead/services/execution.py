@@ -35,12 +35,12 @@ from flowstead.services.eventlog import EventLog
 from flowstead.services.inputs import split_system
 from flowstead.services.notify import Notifier, run_topic, stop_topic
 from flowstead.services.resume import edit, read_log, rerun_nodes, snapshot
+from flowstead.services.runs import TERMINAL
 from flowstead.store.protocol import Store
 from flowstead.store.records import Job, Run, RunEvent
 
 log = logging.getLogger(__name__)
 
-TERMINAL = frozenset({"succeeded", "failed", "partial_succeeded", "stopped"})
 # Earlier turns handed to the engine; an LLM node's memory window takes the last of them.
 HISTORY_TURNS = 50
 
@@ -159,7 +159,7 @@ class RunExecutor:
     ) -> Snapshot | None:
         """The snapshot to continue from: the run's own finished nodes, and for a rerun
         also the nodes it reuses from its source run (recorded on the new run too)."""
-        own = snapshot(logged) if logged or run.status == "running" else None
+        own = snapshot(logged) if run.status == "running" else None
         rerun = split_system(run.inputs)[1].get("rerun")
         if run.resumed_from is None or not isinstance(rerun, dict):
             return own
@@ -175,7 +175,7 @@ class RunExecutor:
                 node = document.node(reused_id)
                 events.record_node(
                     node_id=reused_id,
-                    status="succeeded" if kept.status == "succeeded" else "exception",
+                    status=kept.status,
                     node_type=node.type if node else "",
                     title=node.title if node else "",
                     outputs=kept.outputs,

@@ -8,9 +8,10 @@ reconnects with the last sequence number it saw loses nothing.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from flowstead.engine.engine import CompiledWorkflow
+from flowstead.engine.events import RunStatus
 from flowstead.services.compiled import CompiledWorkflows, Unrunnable
 from flowstead.services.inputs import (
     SYS_FILES,
@@ -23,7 +24,8 @@ from flowstead.services.notify import JOBS, Notifier, run_topic, stop_topic
 from flowstead.store.protocol import Store
 from flowstead.store.records import Conversation, Run, RunEvent
 
-TERMINAL = frozenset({"succeeded", "failed", "partial_succeeded", "stopped"})
+# The statuses a run ends with; before that it is `queued` or `running`.
+TERMINAL = frozenset(get_args(RunStatus))
 EVENT_PAGE = 500
 
 RejectionCode = Literal[
