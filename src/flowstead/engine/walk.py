@@ -46,6 +46,8 @@ class _Attempted:
 
 
 class Walk:
+    """Runs the nodes of one scope as they become ready, up to `max_parallel` at once."""
+
     def __init__(
         self,
         run: Run,
