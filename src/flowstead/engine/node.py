@@ -8,6 +8,7 @@ for programmer errors; the engine reports them as failures too, but they are bug
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
@@ -110,7 +111,7 @@ class NodeSpec(Generic[C]):
 
     type: str
     label: str
-    config: type[C]
+    config: builtins.type[C]
     run: RunFn
     # The outputs this node produces given its config: name -> variable type.
     outputs: Callable[[C], Mapping[str, str]]

@@ -75,6 +75,7 @@ def references(source: str) -> Iterator[tuple[str, str | None]]:
     bound.update(_ENV.globals)
     attributed: set[int] = set()
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, nodes.Getattr | nodes.Getitem)
         target = node.node
         if isinstance(target, nodes.Name) and target.name not in bound:
             attributed.add(id(target))
