@@ -144,6 +144,8 @@ def settings_in(directory: str, name: str) -> Settings:
 
 
 async def main() -> None:
+    # Other processes on the machine slow every figure here; the load says how busy it was.
+    load = [round(value, 2) for value in os.getloadavg()]
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="flowstead-bench-") as directory:
         results["sequential"] = await sequential(settings_in(directory, "seq"), seconds=5.0)
@@ -154,7 +156,10 @@ async def main() -> None:
         print("worker_concurrent", results["worker_concurrent"])
         results["wake_up"] = await wake_up(settings_in(directory, "wake"), samples=100)
         print("wake_up          ", results["wake_up"])
-    report = {"machine": machine(), "workflow": "three_nodes (start → template → end)"}
+    report = {
+        "machine": {**machine(), "load_average_1_5_15": load},
+        "workflow": "three_nodes (start → template → end)",
+    }
     report["results"] = results
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
