@@ -104,7 +104,8 @@ async def test_stop_a_running_run(client: Client, openai_server: FakeModelServer
     openai_server.latency = 30.0  # the model does not answer before the stop
     workflow = await create_workflow(client, document=llm_document())
     run = await start(client, workflow["id"], inputs={"question": "q"})
-    while not (await client.get(f"/api/runs/{run['id']}", headers=ADMIN)).json()["nodes"]:
+    # The worker is on another thread: look until it has started the LLM node.
+    while not (await client.get(f"/api/runs/{run['id']}", headers=ADMIN)).json()["nodes"]:  # noqa: ASYNC110
         await asyncio.sleep(0.01)
     stopped = await client.post(f"/api/runs/{run['id']}/stop", headers=ADMIN)
     assert stopped.status_code == 202
