@@ -207,7 +207,8 @@ class Jobs(Protocol):
     async def claim_next(
         self, worker_id: str, lease_seconds: float, kinds: Sequence[str] | None = None
     ) -> Job | None:
-        """Lease the oldest due job: queued, or running with an expired lease.
+        """Lease the next job: one whose lease expired (earliest first), else the queued
+        job due longest.
 
         Each claim counts an attempt. A job whose lease expired on its last attempt
         becomes `dead` instead (and its run, if any, fails)."""

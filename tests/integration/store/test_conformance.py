@@ -436,6 +436,7 @@ async def test_heartbeat_belongs_to_the_lease_holder(store: Store) -> None:
 async def test_expired_lease_is_claimable_again(store: Store) -> None:
     job = await store.jobs.enqueue("ingest", {}, max_attempts=3)
     assert await store.jobs.claim_next("w1", lease_seconds=-1) is not None
+    await store.jobs.enqueue("ingest", {}, run_at=time.time() - 3600)
 
     reclaimed = await store.jobs.claim_next("w2", lease_seconds=30)
 

@@ -88,14 +88,16 @@ class SqliteJobs:
             async with self._db.transaction() as conn:
                 await self._bury_expired(conn, now)
         # Exhausted jobs are left out, so one whose lease expires after the check above
-        # waits for the next claim to bury it rather than getting an extra attempt.
+        # waits for the next claim to bury it rather than getting an extra attempt. Two
+        # scalar subqueries, because an OR of both conditions sorts every due job.
         rows = await self._db.write(
             "UPDATE jobs SET status = 'running', worker_id = ?, lease_until = ?,"
-            " attempts = attempts + 1, updated_at = ? WHERE id = ("
-            " SELECT id FROM jobs WHERE ((status = 'queued' AND run_at <= ?)"
-            " OR (status = 'running' AND lease_until < ? AND attempts < max_attempts))"
-            f"{kind_filter} ORDER BY run_at, rowid LIMIT 1) RETURNING *",
-            [worker_id, now + lease_seconds, now, now, now, *kind_params],
+            " attempts = attempts + 1, updated_at = ? WHERE id = coalesce("
+            " (SELECT id FROM jobs WHERE status = 'running' AND lease_until < ?"
+            f" AND attempts < max_attempts{kind_filter} ORDER BY lease_until LIMIT 1),"
+            " (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ?"
+            f"{kind_filter} ORDER BY run_at, rowid LIMIT 1)) RETURNING *",
+            [worker_id, now + lease_seconds, now, now, *kind_params, now, *kind_params],
         )
         return _job(rows[0]) if rows else None
 

@@ -12,7 +12,7 @@ from flowstead.store.codec import dumps, to_record
 from flowstead.store.records import Job, JobStatus, WorkerBeat
 from flowstead.store.surreal.database import SurrealDatabase, plain, rid
 
-# Expired leases are taken before fresh jobs: they have waited longest. Two SELECTs,
+# Expired leases are taken before queued jobs: they have waited longest. Two SELECTs,
 # because an OR of both conditions makes SurrealDB 2 scan the whole table. No ORDER BY:
 # SurrealDB 2 sorts every match in memory for it, while a scan of the (status, run_at)
 # and (status, lease_until) indexes already yields the oldest first.
