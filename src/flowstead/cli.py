@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import aclosing
 from pathlib import Path
 
 from flowstead import __version__
@@ -63,6 +64,71 @@ def _migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_inputs(pairs: Sequence[str]) -> dict[str, str]:
+    inputs: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"flowstead run: --input takes name=value, got {pair!r}")
+        inputs[name] = value
+    return inputs
+
+
+def _run(args: argparse.Namespace) -> int:
+    from flowstead.dsl.document import Document, DocumentError, parse
+    from flowstead.engine.engine import WorkflowInvalid
+    from flowstead.engine.events import NodeFinished, RunFinished, TextChunk
+    from flowstead.services.local_run import run_document
+
+    settings = Settings.from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def run(document: Document) -> int:
+        streamed = False
+        events = run_document(document, _parse_inputs(args.input), settings, query=args.query)
+        async with aclosing(events):
+            async for event in events:
+                if isinstance(event, TextChunk):
+                    print(event.text, end="", flush=True)
+                    streamed = True
+                elif isinstance(event, NodeFinished) and event.error:
+                    print(f"\n[{event.node_id}] {event.status}: {event.error}", file=sys.stderr)
+                elif isinstance(event, RunFinished):
+                    if streamed:
+                        print()
+                    print(
+                        json.dumps(
+                            {
+                                "status": event.status,
+                                "outputs": event.outputs,
+                                "error": event.error,
+                            },
+                            ensure_ascii=False,
+                            indent=2,
+                        )
+                    )
+                    return 0 if event.status in ("succeeded", "partial_succeeded") else 1
+        return 1
+
+    try:
+        return asyncio.run(run(parse(Path(args.file).read_bytes())))
+    except (OSError, DocumentError) as exc:
+        print(f"flowstead run: {exc}", file=sys.stderr)
+    except WorkflowInvalid as exc:
+        for issue in exc.issues:
+            where = f"[{issue.node_id}] " if issue.node_id else ""
+            print(f"flowstead run: {where}{issue.message}", file=sys.stderr)
+    return 1
+
+
+def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = commands.add_parser("run", help="run a workflow file here, streaming its output")
+    run.add_argument("file")
+    run.add_argument("--input", "-i", action="append", default=[], metavar="NAME=VALUE")
+    run.add_argument("--query", default="", help="sys.query (chat-mode workflows)")
+    run.set_defaults(handler=_run)
+
+
 # --- worker (runs as a service) ---------------------------------------------------------
 
 
@@ -115,6 +181,7 @@ def parser() -> argparse.ArgumentParser:
         handler=_settings
     )
     commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=_migrate)
+    _add_run(commands)
     _add_worker(commands)
     _add_api(commands)
     return root

@@ -50,3 +50,39 @@ def test_a_bad_setting_stops_with_its_name(
     monkeypatch.setenv("FLOWSTEAD_WEB_PORT", "web")
     assert main(["settings"]) == 2
     assert "FLOWSTEAD_WEB_PORT='web' must be a port number" in capsys.readouterr().err
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("FLOWSTEAD_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("FLOWSTEAD_DATABASE_URL", raising=False)
+    return tmp_path / "data"
+
+
+def test_run_prints_the_outputs(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(EXAMPLES / "hello.yaml"), "--input", "name=Ada"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result == {
+        "status": "succeeded",
+        "outputs": {"greeting": "Hello, Ada! This ran in Flowstead."},
+        "error": None,
+    }
+    assert (data_dir / "flowstead.db").exists()
+
+
+def test_run_without_a_required_input_fails(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", str(EXAMPLES / "hello.yaml")]) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["error"] == "node start failed: input `name` is required"
+    assert "[start] failed: input `name` is required" in captured.err
+
+
+def test_run_refuses_an_invalid_document(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("nodes:\n  - {id: start, type: start}\n")
+    assert main(["run", str(path)]) == 1
+    assert "flowstead run: a workflow needs an End node" in capsys.readouterr().err

@@ -184,8 +184,12 @@ def _structure(graph: Graph) -> Iterator[Issue]:
         yield Issue("many_starts", "a workflow has exactly one Start node", extra)
     final = "answer" if graph.document.mode == "chat" else "end"
     if not any(graph.nodes[n].type == final for n in top):
-        what = "an Answer" if final == "answer" else "an End"
-        yield Issue("no_end", f"a {graph.document.mode} workflow needs {what} node")
+        needs = (
+            "a chat workflow needs an Answer node"
+            if final == "answer"
+            else ("a workflow needs an End node")
+        )
+        yield Issue("no_end", needs)
 
 
 def _cycles(graph: Graph) -> Iterator[Issue]:

@@ -154,7 +154,7 @@ nodes:
 """
     found = issues_of(text)
     assert only(found, "no_start").message == "the workflow has no Start node"
-    assert only(found, "no_end").message == "a workflow workflow needs an End node"
+    assert only(found, "no_end").message == "a workflow needs an End node"
 
 
 def test_chat_mode_needs_an_answer() -> None:
