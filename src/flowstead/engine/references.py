@@ -29,6 +29,20 @@ SELECTOR_FIELDS = frozenset(
 )
 
 
+# Config parts that are never rendered as templates: code, model settings, labels, options,
+# constants used as they are.
+LITERAL_STRUCTS = frozenset({"StartInput", "ModelRef", "Parameter", "Class"})
+LITERAL_FIELDS = frozenset(
+    {
+        ("CodeConfig", "code"),
+        ("CodeConfig", "language"),
+        ("LLMConfig", "json_schema"),
+        ("ToolConfig", "provider"),
+        ("ToolConfig", "tool"),
+    }
+)
+
+
 class Reference(msgspec.Struct, frozen=True):
     field: str
     text: str
@@ -58,7 +72,11 @@ def _walk(value: Any, path: str, node_type: str) -> Iterator[Reference]:
 
 def _walk_struct(struct: msgspec.Struct, path: str, node_type: str) -> Iterator[Reference]:
     name = type(struct).__name__
+    if name in LITERAL_STRUCTS:
+        return
     for field in struct.__struct_fields__:
+        if (name, field) in LITERAL_FIELDS or _is_constant(struct, name, field):
+            continue
         value = getattr(struct, field)
         where = f"{_label(path)}.{field}"
         if _is_selector(struct, name, field, node_type):
@@ -69,6 +87,15 @@ def _walk_struct(struct: msgspec.Struct, path: str, node_type: str) -> Iterator[
             yield selector_reference(where, value, scope="child")
         else:
             yield from _walk(value, where, node_type)
+
+
+def _is_constant(struct: msgspec.Struct, name: str, field: str) -> bool:
+    """Assigned or loop-initial values given as constants are used as they are."""
+    if (name, field) == ("Assignment", "value"):
+        return getattr(struct, "input_type", "") == "constant"
+    if (name, field) == ("LoopVariable", "value"):
+        return getattr(struct, "value_type", "") == "constant"
+    return False
 
 
 def _is_selector(struct: msgspec.Struct, name: str, field: str, node_type: str) -> bool:

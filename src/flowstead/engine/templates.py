@@ -73,6 +73,7 @@ def references(source: str) -> Iterator[tuple[str, str | None]]:
         return
     bound = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     bound.update(_ENV.globals)
+    bound.add("loop")  # Jinja's own loop variable; `loop` is never a node id
     attributed: set[int] = set()
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         assert isinstance(node, nodes.Getattr | nodes.Getitem)

@@ -237,3 +237,15 @@ def test_a_parent_must_be_a_container() -> None:
     text = ITERATION.replace("parent: each", "parent: end")
     issue = only(issues_of(text), "bad_parent")
     assert "`end` is a End node, not an iteration or loop" in issue.message
+
+
+def test_jinja_loop_variable_and_code_are_not_references() -> None:
+    text = BASIC.replace(
+        '"{{ start.question }}"', '"{% for c in start.question %}{{ loop.index }}{% endfor %}"'
+    ).replace(
+        "edges:",
+        "  - id: code\n    type: code\n    config:\n      code: |\n"
+        "        def main():\n            return {'x': f'{{literal}}'}\n"
+        "      outputs: {x: string}\nedges:\n  - {from: start, to: code}",
+    )
+    assert [i for i in issues_of(text) if i.severity == "error"] == []

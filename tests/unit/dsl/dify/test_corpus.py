@@ -100,8 +100,6 @@ _KINDS = [
 # What validation finds in each file beyond the report (validation does not yet know which
 # providers, plugins and knowledge bases exist).
 EXPECTED_ISSUES: dict[str, set[tuple[str, str | None]]] = {
-    # `loop.index` inside `{% for %}` is Jinja's loop variable, not a node: a validation bug.
-    "07": {("missing_reference", "template_5")},
     # An Answer inside an iteration, which Flowstead does not allow.
     "28": {("bad_parent", "answer_2")},
     # The Dify file reads `marketType` from a Start node that has no such input.
