@@ -33,7 +33,6 @@ RETRY_SECONDS = 5.0
 
 @dataclass
 class _Active:
-    job: Job
     task: asyncio.Task[None]
     interrupted: Interruption | None = None
 
@@ -97,7 +96,7 @@ class Worker:
 
     def _start(self, job: Job, wake: Subscription) -> None:
         task = asyncio.create_task(self._do(job), name=f"job-{job.id}")
-        self._active[job.id] = _Active(job, task)
+        self._active[job.id] = _Active(task)
         # A finished job frees a slot: look for the next one at once.
         task.add_done_callback(lambda _task: wake.wake())
 
