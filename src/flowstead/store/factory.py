@@ -13,11 +13,16 @@ URLs:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from flowstead.store.protocol import Store
 from flowstead.store.sqlite import SqliteStore
-from flowstead.store.surreal import SurrealStore, SurrealTarget
+
+if TYPE_CHECKING:
+    # Imported when used: the SurrealDB SDK (and aiohttp under it) costs about a second of
+    # start-up that a SQLite instance should not pay.
+    from flowstead.store.surreal import SurrealTarget
 
 DEFAULT_NAMESPACE = "flowstead"
 DEFAULT_DATABASE = "flowstead"
@@ -29,6 +34,8 @@ async def open_store(database_url: str, data_dir: Path) -> Store:
     if scheme == "sqlite":
         return await SqliteStore.open(sqlite_path(database_url, data_dir), data_dir)
     if scheme in {"mem", "surrealkv", "ws", "wss"}:
+        from flowstead.store.surreal import SurrealStore
+
         return await SurrealStore.open(surreal_target(database_url, data_dir), data_dir)
     raise ValueError(
         f"unsupported database URL {database_url!r}:"
@@ -49,6 +56,8 @@ def sqlite_path(database_url: str, data_dir: Path) -> Path:
 
 
 def surreal_target(database_url: str, data_dir: Path) -> SurrealTarget:
+    from flowstead.store.surreal import SurrealTarget
+
     scheme, rest = database_url.split("://", 1)
     scheme = scheme.lower()
     if scheme == "mem":
