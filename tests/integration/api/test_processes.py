@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -229,7 +228,7 @@ async def test_stop_a_streaming_run(
         model.release()  # let the stalled model answer finish
 
 
-def test_the_api_process_logs_only_json(instance: Instance, tmp_path: Path) -> None:
+def test_the_api_process_logs_only_json(instance: Instance) -> None:
     lines = [line for line in instance.api.lines if line.strip()]
     assert lines
     for line in lines:
