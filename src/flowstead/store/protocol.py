@@ -8,7 +8,7 @@ record existed. Every write is one transaction.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -16,6 +16,7 @@ from flowstead.store.records import (
     AdminToken,
     ApiKey,
     Chunk,
+    ChunkHit,
     Conversation,
     Job,
     JobStatus,
@@ -33,6 +34,10 @@ from flowstead.store.records import (
 )
 
 RUN_JOB_KIND = "run"
+
+Scalar = str | int | float | bool
+MetadataFilters = Mapping[str, Sequence[Scalar]]
+"""Chunk metadata key → the values it may have (any of them); every key must match."""
 
 
 class Workflows(Protocol):
@@ -375,14 +380,32 @@ class KnowledgeBases(Protocol):
         embedding_model: str | None = None,
         chunk_size: int = 512,
         chunk_overlap: int = 64,
+        separators: Sequence[str] = (),
     ) -> KnowledgeBase:
         """Raises `Conflict` if the name is taken."""
         ...
 
     async def get(self, kb_id: str) -> KnowledgeBase | None: ...
 
+    async def get_by_name(self, name: str) -> KnowledgeBase | None: ...
+
     async def list(self) -> builtins.list[KnowledgeBase]:
         """By name."""
+        ...
+
+    async def update(
+        self,
+        kb_id: str,
+        *,
+        name: str,
+        description: str,
+        embedding_provider: str | None,
+        embedding_model: str | None,
+        chunk_size: int,
+        chunk_overlap: int,
+        separators: Sequence[str],
+    ) -> KnowledgeBase:
+        """Replace the settings; raises `NotFound`, or `Conflict` if the name is taken."""
         ...
 
     async def delete(self, kb_id: str) -> bool:
@@ -397,10 +420,17 @@ class Documents(Protocol):
         kb_id: str,
         name: str,
         source: str = "",
+        content_type: str = "",
         size: int = 0,
         metadata: dict[str, Any] | None = None,
     ) -> KnowledgeDocument:
         """A new document in status `queued`."""
+        ...
+
+    async def set_file(
+        self, document_id: str, *, size: int, content_type: str
+    ) -> KnowledgeDocument:
+        """Record what was fetched for the document (a URL import)."""
         ...
 
     async def get(self, document_id: str) -> KnowledgeDocument | None: ...
@@ -431,10 +461,38 @@ class Chunks(Protocol):
         self, document_id: str, chunks: Sequence[NewChunk]
     ) -> builtins.list[Chunk]: ...
 
+    async def replace(self, document_id: str, chunks: Sequence[NewChunk]) -> builtins.list[Chunk]:
+        """Swap all the document's chunks for these, atomically (a re-index)."""
+        ...
+
     async def list(
         self, document_id: str, *, limit: int = 1000, offset: int = 0
     ) -> builtins.list[Chunk]:
         """By position."""
+        ...
+
+    async def search_text(
+        self,
+        kb_ids: Sequence[str],
+        terms: Sequence[str],
+        *,
+        limit: int,
+        filters: MetadataFilters | None = None,
+    ) -> builtins.list[ChunkHit]:
+        """Chunks holding any of the words `terms` (stemmed), best BM25 score first."""
+        ...
+
+    async def search_vector(
+        self,
+        kb_ids: Sequence[str],
+        embedding: Sequence[float],
+        *,
+        limit: int,
+        filters: MetadataFilters | None = None,
+    ) -> builtins.list[ChunkHit]:
+        """The chunks nearest the embedding, scored by cosine similarity, best first.
+
+        Only chunks whose embedding has the same dimensions take part."""
         ...
 
 

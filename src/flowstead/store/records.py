@@ -185,6 +185,10 @@ class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class KnowledgeBase(msgspec.Struct, frozen=True, kw_only=True):
+    """A named collection of documents; `embedding_provider` None is the built-in model.
+
+    `separators` (empty: the defaults) split text into chunks of `chunk_size` characters."""
+
     id: str
     name: str
     description: str = ""
@@ -192,6 +196,7 @@ class KnowledgeBase(msgspec.Struct, frozen=True, kw_only=True):
     embedding_model: str | None = None
     chunk_size: int = 512
     chunk_overlap: int = 64
+    separators: list[str] = []
     created_at: float
     updated_at: float
 
@@ -203,6 +208,7 @@ class KnowledgeDocument(msgspec.Struct, frozen=True, kw_only=True):
     kb_id: str
     name: str
     source: str = ""
+    content_type: str = ""
     size: int = 0
     status: str = "queued"
     error: str | None = None
@@ -232,3 +238,10 @@ class Chunk(msgspec.Struct, frozen=True, kw_only=True):
     content: str
     metadata: dict[str, Any] = {}
     embedding: list[float] | None = None
+
+
+class ChunkHit(msgspec.Struct, frozen=True, kw_only=True):
+    """A chunk found by a search (without its embedding) and its score: higher is better."""
+
+    chunk: Chunk
+    score: float
