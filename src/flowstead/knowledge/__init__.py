@@ -1,0 +1,1 @@
+"""Knowledge bases: chunking, embedding, ingestion of documents, and hybrid retrieval."""
