@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
 from flowstead.engine.collaborators import Collaborators, SystemClock
-from flowstead.engine.ports import LLMError, RetrievedChunk, Retriever
+from flowstead.engine.ports import LLMError, Retriever
+from flowstead.knowledge.embedding import embedders
+from flowstead.knowledge.retrieval import KnowledgeRetriever
 from flowstead.providers.config import ProviderConfig
 from flowstead.providers.http import HttpxHttpClient
 from flowstead.providers.router import ProviderRouter
@@ -55,21 +56,6 @@ class StoredProviders:
         return None if settings is None else settings.secrets.get(key)
 
 
-class NoKnowledge:
-    """Stands in until knowledge bases exist: every retrieval fails with a clear message."""
-
-    async def retrieve(
-        self,
-        knowledge_bases: Sequence[str],
-        query: str,
-        *,
-        top_k: int,
-        score_threshold: float | None,
-        filters: Mapping[str, Any] | None = None,
-    ) -> list[RetrievedChunk]:
-        raise LookupError("knowledge bases are not set up yet")
-
-
 @asynccontextmanager
 async def open_collaborators(
     store: Store,
@@ -88,7 +74,7 @@ async def open_collaborators(
             llm=router,
             http=http,
             code=ProcessCodeRunner(),
-            retriever=retriever or NoKnowledge(),
+            retriever=retriever or KnowledgeRetriever(store, embedders(router)),
             files=StoredFiles(data_dir, http, max_file_bytes),
             clock=SystemClock(),
         )

@@ -8,12 +8,15 @@ import signal
 
 from flowstead import logs
 from flowstead.engine.limits import Limits
+from flowstead.knowledge.ingest import INGEST_JOB_KIND
 from flowstead.services.collaborators import open_collaborators
 from flowstead.services.execution import RunExecutor
+from flowstead.services.knowledge import open_ingestor
 from flowstead.services.notify import Notifier
 from flowstead.settings import Settings
 from flowstead.store import open_store
 from flowstead.store.protocol import RUN_JOB_KIND
+from flowstead.worker.ingestion import IngestionJobs
 from flowstead.worker.worker import Worker
 
 log = logging.getLogger("flowstead.worker")
@@ -38,18 +41,18 @@ async def serve(settings: Settings, *, grace_seconds: float = GRACE_SECONDS) -> 
         loop.add_signal_handler(signum, stopping.set)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = await open_store(settings.database_url, settings.data_dir)
+    max_bytes = settings.max_upload_mb * 1024 * 1024
     async with (
         store,
         Notifier.for_data_dir(settings.data_dir) as notifier,
-        open_collaborators(
-            store, settings.data_dir, max_file_bytes=settings.max_upload_mb * 1024 * 1024
-        ) as collaborators,
+        open_collaborators(store, settings.data_dir, max_file_bytes=max_bytes) as collaborators,
+        open_ingestor(store, settings.data_dir, max_bytes=max_bytes) as ingestor,
     ):
         executor = RunExecutor(store, notifier, collaborators, limits=limits(settings))
         worker = Worker(
             store,
             notifier,
-            {RUN_JOB_KIND: executor.execute_job},
+            {RUN_JOB_KIND: executor.execute_job, INGEST_JOB_KIND: IngestionJobs(ingestor).handle},
             concurrency=settings.worker_concurrency,
             lease_seconds=settings.job_lease_seconds,
             grace_seconds=grace_seconds,
