@@ -164,6 +164,23 @@ def _add_api(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     api.set_defaults(handler=_api)
 
 
+# --- web (the canvas, which also serves the API) -----------------------------------------
+
+
+def _web(args: argparse.Namespace) -> int:
+    from flowstead.web.serve import main
+
+    return main(Settings.from_env(), workers=args.workers)
+
+
+def _add_web(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    web = commands.add_parser(
+        "web", help="serve the canvas and the API (granian) on FLOWSTEAD_WEB_PORT"
+    )
+    web.add_argument("--workers", type=int, default=1, help="granian worker processes")
+    web.set_defaults(handler=_web)
+
+
 # ------------------------------------------------------------------------------------------
 
 
@@ -184,6 +201,7 @@ def parser() -> argparse.ArgumentParser:
     _add_run(commands)
     _add_worker(commands)
     _add_api(commands)
+    _add_web(commands)
     return root
 
 

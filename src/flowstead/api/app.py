@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
@@ -47,6 +48,7 @@ from flowstead.services.notify import Notifier
 from flowstead.services.runs import RunService
 from flowstead.settings import Settings
 from flowstead.store import open_store
+from flowstead.web.parts import WebParts
 
 MIB = 1024 * 1024
 
@@ -129,7 +131,9 @@ def _openapi() -> OpenAPIConfig:
     )
 
 
-def create_app(settings: Settings) -> Litestar:
+def create_app(settings: Settings, *, web: bool = False) -> Litestar:
+    """The API app; with `web`, also the canvas pages, templates and static files
+    (what `flowstead web` serves on FLOWSTEAD_WEB_PORT)."""
     cors = (
         CORSConfig(
             allow_origins=list(settings.cors_origins),
@@ -139,10 +143,18 @@ def create_app(settings: Settings) -> Litestar:
         if settings.cors_origins
         else None
     )
+    handlers: list[Any] = [HealthController, _admin_router(), _app_router()]
+    parts = WebParts()
+    if web:
+        from flowstead.web.app import web_parts  # the API app alone never loads the web
+
+        parts = web_parts(settings)
     app = Litestar(
-        route_handlers=[HealthController, _admin_router(), _app_router()],
+        route_handlers=[*handlers, *parts.route_handlers],
+        template_config=parts.template_config,
+        plugins=parts.plugins,
         dependencies=DEPENDENCIES,
-        lifespan=[_lifespan(settings)],
+        lifespan=[_lifespan(settings), *parts.lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
         cors_config=cors,
         openapi_config=_openapi(),
