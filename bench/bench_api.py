@@ -40,7 +40,11 @@ from tests.fakes.models import FakeModelServer  # noqa: E402
 from tests.integration.api.conftest import llm_document  # noqa: E402
 from tests.integration.api.processes import Instance, running_instance  # noqa: E402
 
-from bench_engine import machine, three_nodes  # noqa: E402
+from bench_engine import three_nodes  # noqa: E402
+from flowstead.services.notify import Notifier  # noqa: E402
+from flowstead.services.runs import RunService  # noqa: E402
+from flowstead.store import open_store  # noqa: E402
+from machine import machine  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "api.json"
 PASSWORD = "bench password"
@@ -133,6 +137,13 @@ def summary(latencies_s: list[float]) -> dict[str, float]:
 
 
 async def published_app(http: httpx.AsyncClient, admin: dict[str, str], document: Any) -> Any:
+    """The headers of an app key for a new, published workflow."""
+    return (await published_workflow(http, admin, document))[1]
+
+
+async def published_workflow(
+    http: httpx.AsyncClient, admin: dict[str, str], document: Any
+) -> tuple[str, dict[str, str]]:
     created = await http.post(
         "/api/workflows", json={"name": "bench", "document": document}, headers=admin
     )
@@ -140,7 +151,7 @@ async def published_app(http: httpx.AsyncClient, admin: dict[str, str], document
     published = await http.post(f"/api/workflows/{workflow_id}/versions", headers=admin)
     published.raise_for_status()
     key = (await http.post(f"/api/workflows/{workflow_id}/keys", json={}, headers=admin)).json()
-    return {"Authorization": f"Bearer {key['key']}"}
+    return workflow_id, {"Authorization": f"Bearer {key['key']}"}
 
 
 async def blocking(
@@ -189,6 +200,35 @@ async def health(instance: Instance, requests: int) -> dict[str, Any]:
             latencies.append(time.perf_counter() - started)
             assert status == 200
     return {"requests": requests, **summary(latencies)}
+
+
+async def breakdown(data_dir: Path, workflow_id: str, plaintext_key: str, runs: int) -> Any:
+    """The same blocking run without HTTP, through the services the handler calls, from
+    this process (own store connection and notification socket) against the same worker:
+    key check, `start_run` (validate, store, enqueue, wake), and `wait` (the worker)."""
+    store = await open_store(f"sqlite:///{data_dir / 'flowstead.db'}", data_dir)
+    verify: list[float] = []
+    start: list[float] = []
+    wait: list[float] = []
+    async with store, Notifier.for_data_dir(data_dir) as notifier:
+        service = RunService(store, notifier)
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            await store.api_keys.verify(plaintext_key)
+            t1 = time.perf_counter()
+            run = await service.start_run(workflow_id, inputs={"name": "x"}, user="bench")
+            t2 = time.perf_counter()
+            await service.wait(run.id)
+            t3 = time.perf_counter()
+            verify.append(t1 - t0)
+            start.append(t2 - t1)
+            wait.append(t3 - t2)
+    return {
+        "runs": runs,
+        "verify_key_p50_ms": summary(verify)["p50_ms"],
+        "start_run_p50_ms": summary(start)["p50_ms"],
+        "wait_for_worker_p50_ms": summary(wait)["p50_ms"],
+    }
 
 
 async def first_chunk(
@@ -261,12 +301,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         async with httpx.AsyncClient(base_url=instance.url, timeout=30) as http:
             provider = {"kind": "openai", "base_url": model.base_url, "api_key": "sk-bench"}
             (await http.put("/api/providers/fake", json=provider, headers=admin)).raise_for_status()
-            template_key = await published_app(http, admin, three_nodes())
+            template_id, template_key = await published_workflow(http, admin, three_nodes())
             llm_key = await published_app(http, admin, llm_document())
         await blocking(instance, template_key, 4, args.warmup)
         results = {
             "health_1": await health(instance, 1000),
             "blocking_1": await blocking(instance, template_key, 1, args.runs_1),
+            "blocking_1_without_http": await breakdown(
+                Path(data_dir),
+                template_id,
+                template_key["Authorization"].removeprefix("Bearer "),
+                args.runs_1,
+            ),
             "blocking_16": await blocking(instance, template_key, 16, args.runs_16),
             "streaming": await streaming(instance, llm_key, model, args.samples),
         }

@@ -7,10 +7,8 @@ with the machine it ran on. Target: ≥ 2,000 runs/s for the 3-node workflow.
 from __future__ import annotations
 
 import asyncio
-import datetime
 import json
 import os
-import platform
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from flowstead.engine.collaborators import Collaborators
 from flowstead.engine.engine import CompiledWorkflow
 from flowstead.engine.events import RunFinished
 from flowstead.engine.node import RunInfo
+from machine import machine
 
 RESULTS = Path(__file__).parent / "results" / "engine.json"
 
@@ -111,24 +110,6 @@ async def throughput(document: dict[str, Any], seconds: float) -> dict[str, Any]
         "runs": count,
         "runs_per_second": round(count / elapsed, 1),
         "runs_per_cpu_second": round(count / cpu, 1),
-    }
-
-
-def machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
 
 

@@ -9,19 +9,15 @@ writes the figures with a description of the machine to bench/results/store.json
 from __future__ import annotations
 
 import asyncio
-import datetime
 import json
-import os
-import platform
-import sqlite3
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from flowstead.store import Store, open_store
+from machine import machine
 
 RESULTS = Path(__file__).parent / "results" / "store.json"
 BACKENDS = {
@@ -111,27 +107,6 @@ async def bench_backend(url: str, data_dir: Path) -> dict[str, Any]:
         reads = await event_reads(store, batched_run)
         jobs = await job_claims(store)
     return {"single_appends": single, "batched_appends": batched, "reads": reads, "jobs": jobs}
-
-
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "sqlite": sqlite3.sqlite_version,
-        "surrealdb_sdk": metadata.version("surrealdb"),
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        # The machine may be shared: a load above the core count slows every figure.
-        "load_average_1m_at_start": os.getloadavg()[0],
-    }
 
 
 async def main() -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench_engine import machine, three_nodes
+from bench_engine import three_nodes
 from flowstead.services.collaborators import open_collaborators
 from flowstead.services.execution import RunExecutor
 from flowstead.services.notify import Notifier
@@ -35,6 +35,7 @@ from flowstead.store import Store, open_store
 from flowstead.store.protocol import RUN_JOB_KIND
 from flowstead.worker.main import limits
 from flowstead.worker.worker import Worker
+from machine import machine
 
 RESULTS = Path(__file__).parent / "results" / "worker.json"
 
