@@ -41,6 +41,8 @@ from flowstead.api.dify.chat import (
 from flowstead.api.dify.workflows import DifyWorkflowController
 from flowstead.api.errors import EXCEPTION_HANDLERS
 from flowstead.api.health import HealthController
+from flowstead.api.login import LoginController, LoginLimiter
+from flowstead.api.session import LoginRequired, SessionBackend, login_redirect, session_config
 from flowstead.providers.router import ProviderRouter
 from flowstead.services.auth import instance_password
 from flowstead.services.collaborators import StoredProviders
@@ -70,8 +72,10 @@ def _lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncContextMa
             app.state.store = store
             app.state.migrated = True  # open_store applies pending migrations or fails
             app.state.worker_fresh_seconds = settings.job_lease_seconds
+            app.state.password = password
+            app.state.login_limiter = LoginLimiter()
             app.state.auth = Authenticator(
-                store, [BearerAdminToken(store), BearerPassword(password)]
+                store, [BearerAdminToken(store), BearerPassword(password), SessionBackend()]
             )
             yield
 
@@ -143,7 +147,7 @@ def create_app(settings: Settings, *, web: bool = False) -> Litestar:
         if settings.cors_origins
         else None
     )
-    handlers: list[Any] = [HealthController, _admin_router(), _app_router()]
+    handlers: list[Any] = [HealthController, LoginController, _admin_router(), _app_router()]
     parts = WebParts()
     if web:
         from flowstead.web.app import web_parts  # the API app alone never loads the web
@@ -155,7 +159,8 @@ def create_app(settings: Settings, *, web: bool = False) -> Litestar:
         plugins=parts.plugins,
         dependencies=DEPENDENCIES,
         lifespan=[_lifespan(settings), *parts.lifespan],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: login_redirect},
+        middleware=[session_config(settings.data_dir).middleware],
         cors_config=cors,
         openapi_config=_openapi(),
         request_max_body_size=settings.max_upload_mb * MIB,

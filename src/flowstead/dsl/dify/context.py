@@ -11,7 +11,7 @@ import msgspec
 
 from flowstead.dsl.dify import text
 from flowstead.dsl.dify.ids import jinja_name, usable
-from flowstead.dsl.dify.model import ReportEntry, Severity
+from flowstead.dsl.dify.model import Needs, ReportEntry, Severity
 from flowstead.dsl.document import Document, Mode
 from flowstead.engine import templates
 from flowstead.engine.nodes import REGISTRY
@@ -43,6 +43,9 @@ class ImportContext:
         self.report: list[ReportEntry] = []
         self.node_id: str | None = None
         self._missing: dict[str, str] = {}
+        self._providers: dict[str, set[str]] = {}
+        self._plugins: set[str] = set()
+        self._knowledge_bases: set[str] = set()
 
     def add(self, severity: Severity, message: str, node_id: str | None = "") -> None:
         """Report on the current node (or on `node_id`; None for the whole app)."""
@@ -57,6 +60,22 @@ class ImportContext:
 
     def error(self, message: str) -> None:
         self.add("error", message)
+
+    def need_provider(self, provider: str, model: str) -> None:
+        self._providers.setdefault(provider, set()).add(model)
+
+    def need_plugin(self, plugin: str) -> None:
+        self._plugins.add(plugin)
+
+    def need_knowledge_bases(self, ids: Collection[str]) -> None:
+        self._knowledge_bases.update(ids)
+
+    def needs(self) -> Needs:
+        return Needs(
+            providers={p: sorted(models) for p, models in sorted(self._providers.items())},
+            plugins=sorted(self._plugins),
+            knowledge_bases=sorted(self._knowledge_bases),
+        )
 
     def selector(self, value: Any) -> str:
         """A Dify value selector (`["1711…", "text"]`) as a dotted selector (`llm.text`)."""

@@ -74,7 +74,7 @@ def import_dify(text: str | bytes, *, providers: Collection[str] = ()) -> Import
         ),
     )
     _features(workflow.get("features") or {}, ctx)
-    return ImportResult(document, ctx.report, ctx.ids)
+    return ImportResult(document, ctx.report, ctx.needs(), ctx.ids)
 
 
 def _mappings(items: Any) -> list[Mapping[str, Any]]:

@@ -9,10 +9,23 @@ import msgspec
 from flowstead.dsl.document import Document
 
 Severity = Literal["info", "warning", "error"]
+ImportErrorCode = Literal[
+    "file_too_large",
+    "invalid_yaml",
+    "not_a_dify_app",
+    "unsupported_kind",
+    "unsupported_mode",
+    "unsupported_version",
+]
 
 
 class DifyImportError(ValueError):
-    """The text is not a Dify app this importer can read; the message says why."""
+    """The text is not a Dify app this importer can read; the message says why and `code`
+    says which check refused it."""
+
+    def __init__(self, message: str, code: ImportErrorCode = "not_a_dify_app") -> None:
+        super().__init__(message)
+        self.code: ImportErrorCode = code
 
 
 class DifyExportError(ValueError):
@@ -29,9 +42,20 @@ class ReportEntry(msgspec.Struct, frozen=True):
     message: str
 
 
+class Needs(msgspec.Struct, frozen=True):
+    """What to set up here before the workflow runs as it did in Dify: the model providers
+    to configure (each with the models the workflow names there), the Dify plugins and
+    workspace tools Flowstead lacks, and the Dify knowledge bases (by id) to map."""
+
+    providers: dict[str, list[str]] = {}
+    plugins: list[str] = []
+    knowledge_bases: list[str] = []
+
+
 class ImportResult(msgspec.Struct):
     document: Document
     report: list[ReportEntry] = []
+    needs: Needs = msgspec.field(default_factory=Needs)
     # Dify node id -> Flowstead node id, for every node that was kept.
     ids: dict[str, str] = {}
 

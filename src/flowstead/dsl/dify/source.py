@@ -24,18 +24,20 @@ def load(text: str | bytes) -> dict[str, Any]:
     if size > MAX_BYTES:
         raise DifyImportError(
             f"the file is {size / 1024 / 1024:.1f} MB; Dify DSL files "
-            f"over {MAX_BYTES // 1024 // 1024} MB are not imported"
+            f"over {MAX_BYTES // 1024 // 1024} MB are not imported",
+            "file_too_large",
         )
     try:
         data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
-        raise DifyImportError(f"not valid YAML: {exc}") from exc
+        raise DifyImportError(f"not valid YAML: {exc}", "invalid_yaml") from exc
     if not isinstance(data, dict):
         raise DifyImportError("not a Dify DSL file: expected a mapping with `app` and `workflow`")
     kind = data.get("kind")
     if kind is not None and kind != "app":
         raise DifyImportError(
-            f"the file's kind is {kind!r}; only Dify apps (`kind: app`) can be imported"
+            f"the file's kind is {kind!r}; only Dify apps (`kind: app`) can be imported",
+            "unsupported_kind",
         )
     check_version(data.get("version", "0.1.0"))
     app = data.get("app")
@@ -45,7 +47,8 @@ def load(text: str | bytes) -> dict[str, Any]:
     if mode not in MODES:
         raise DifyImportError(
             f"the app mode {mode!r} is not a workflow; only Dify workflow "
-            "and chatflow (advanced-chat) apps can be imported"
+            "and chatflow (advanced-chat) apps can be imported",
+            "unsupported_mode",
         )
     workflow = data.get("workflow")
     if not isinstance(workflow, dict) or not isinstance(workflow.get("graph"), dict):
@@ -57,11 +60,12 @@ def check_version(version: Any) -> None:
     """Accept DSL versions 0.1.0 to 0.6.x; name the version when it is newer or unreadable."""
     match = _VERSION.match(str(version).strip())
     if match is None:
-        raise DifyImportError(f"unreadable DSL version {version!r}")
+        raise DifyImportError(f"unreadable DSL version {version!r}", "unsupported_version")
     major, minor = int(match.group(1)), int(match.group(2))
     if major > 0 or minor > NEWEST_MINOR:
         raise DifyImportError(
             f"DSL version {version} is newer than this importer knows "
             f"(0.1.0 to 0.{NEWEST_MINOR}.x); export it from Dify in an "
-            "older format or update Flowstead"
+            "older format or update Flowstead",
+            "unsupported_version",
         )

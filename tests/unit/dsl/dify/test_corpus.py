@@ -137,6 +137,19 @@ def test_the_report(imported: tuple[str, ImportResult]) -> None:
     )
 
 
+def test_needs_sum_up_the_report(imported: tuple[str, ImportResult]) -> None:
+    name, result = imported
+    expected: dict[str, set[str]] = {"provider": set(), "plugin": set(), "knowledge": set()}
+    for kind in EXPECTED_REPORT[name]:
+        what, _, subject = kind.partition(":")
+        if what in expected:
+            expected[what] |= set(subject.split(", "))
+    assert set(result.needs.providers) == expected["provider"]
+    assert set(result.needs.plugins) == expected["plugin"]
+    assert set(result.needs.knowledge_bases) == expected["knowledge"]
+    assert all(result.needs.providers.values())
+
+
 def _kind(message: str) -> str:
     for pattern, kind in _KINDS:
         if match := re.search(pattern, message):

@@ -55,6 +55,7 @@ def import_model(data: Any, ctx: ImportContext) -> ModelRef:
     if not provider or not name:
         ctx.warning("no model is chosen; pick one")
     elif provider not in ctx.providers:
+        ctx.need_provider(provider, name)
         ctx.warning(
             f"model provider '{provider}' is not configured here (model '{name}'); "
             "configure it or pick another model"

@@ -69,6 +69,7 @@ def import_tool(data: Mapping[str, Any], ctx: ImportContext) -> ToolConfig:
         return _builtin(BUILTINS[plugin, tool], tool, parameters, ctx)
     if plugin == "builtin":
         return ToolConfig(tool=tool, parameters=parameters)
+    ctx.need_plugin(plugin)
     if "/" in plugin:
         ctx.warning(
             f"tool '{tool}' comes from the Dify plugin '{plugin}', which Flowstead does not have"
@@ -104,6 +105,7 @@ def import_agent(data: Mapping[str, Any], ctx: ImportContext) -> ToolConfig:
             "provider_id": data.get("agent_strategy_provider_name"),
         }
     )
+    ctx.need_plugin(plugin)
     ctx.warning(
         f"this agent uses the strategy '{strategy}' of the Dify plugin '{plugin}', "
         "which Flowstead does not have; it became a tool node. Rebuild it with LLM "
@@ -153,6 +155,7 @@ def import_knowledge_retrieval(
     if data.get("metadata_filtering_mode") not in (None, "disabled"):
         ctx.warning("the metadata filters were not carried over; set them again")
     if ids:
+        ctx.need_knowledge_bases(ids)
         ctx.warning(
             f"the Dify knowledge bases {', '.join(ids)} were kept by id; map each to "
             "a Flowstead knowledge base by name"

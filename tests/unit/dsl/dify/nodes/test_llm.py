@@ -215,3 +215,19 @@ def test_parameter_extractor() -> None:
     assert messages(result, "extractor")[0] == (
         "the parameter 'when' has the type 'date', which Flowstead lacks; it became a string"
     )
+
+
+def test_needs_name_the_providers_to_configure_with_their_models() -> None:
+    other = {**MODEL, "provider": "langgenius/tongyi/tongyi", "name": "qwen-max"}
+    text = dsl(
+        START,
+        llm(prompt_template=[]),
+        node("3", "llm", model={**MODEL, "name": "gpt-4o-mini"}, prompt_template=[]),
+        node("4", "llm", model=other, prompt_template=[]),
+        node("5", "llm", model={"provider": "", "name": ""}, prompt_template=[]),
+    )
+    assert import_dify(text).needs.providers == {
+        "openai": ["gpt-4o", "gpt-4o-mini"],
+        "tongyi": ["qwen-max"],
+    }
+    assert import_dify(text, providers={"openai"}).needs.providers == {"tongyi": ["qwen-max"]}

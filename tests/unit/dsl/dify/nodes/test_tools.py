@@ -163,3 +163,23 @@ def test_dify_tools_flowstead_has_built_in() -> None:
         "Dify's 'webscraper' tool became the built-in tool 'web_fetch'; settings it does not "
         "have were dropped: generate_summary, user_agent"
     )
+
+
+def test_needs_name_missing_plugins_and_knowledge_bases_but_not_built_in_tools() -> None:
+    result = imported(
+        tool(),
+        node(
+            "3",
+            "tool",
+            provider_id="time",
+            provider_type="builtin",
+            tool_name="current_time",
+            tool_parameters={},
+        ),
+        node("4", "tool", provider_id="6a1b", provider_type="api", tool_name="weather"),
+        node("5", "knowledge-retrieval", dataset_ids=["kb-2", "kb-1"]),
+        node("6", "knowledge-retrieval", dataset_ids=["kb-1"]),
+    )
+    assert result.needs.plugins == ["api:6a1b", "langgenius/tavily"]
+    assert result.needs.knowledge_bases == ["kb-1", "kb-2"]
+    assert result.needs.providers == {}
