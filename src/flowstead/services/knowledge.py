@@ -259,13 +259,13 @@ class KnowledgeService:
             raise KnowledgeRejected("a knowledge base needs a name of 1 to 100 characters")
         if not MIN_CHUNK <= settings.chunk_size <= MAX_CHUNK:
             raise KnowledgeRejected(
-                f"chunk_size must be from {MIN_CHUNK} to {MAX_CHUNK} characters"
+                f"`chunk_size` must be from {MIN_CHUNK} to {MAX_CHUNK} characters"
             )
         if not 0 <= settings.chunk_overlap <= settings.chunk_size // 2:
-            raise KnowledgeRejected("chunk_overlap must be from 0 to half the chunk size")
+            raise KnowledgeRejected("`chunk_overlap` must be from 0 to half the chunk size")
         if len(settings.separators) > MAX_SEPARATORS or "" in settings.separators:
             raise KnowledgeRejected(
-                f"separators must be at most {MAX_SEPARATORS} non-empty strings"
+                f"`separators` must be at most {MAX_SEPARATORS} non-empty strings"
                 f" (default: {list(DEFAULT_SEPARATORS)})"
             )
         if settings.embedding_provider is None:
@@ -273,11 +273,11 @@ class KnowledgeService:
         provider = await self._store.providers.get(settings.embedding_provider)
         if provider is None or provider.kind not in EMBEDDING_KINDS:
             raise KnowledgeRejected(
-                f"embedding_provider must be a configured {' or '.join(EMBEDDING_KINDS)}"
+                f"`embedding_provider` must be a configured {' or '.join(EMBEDDING_KINDS)}"
                 f" provider; {settings.embedding_provider!r} is not"
             )
         if not settings.embedding_model:
-            raise KnowledgeRejected("an embedding_provider needs an embedding_model")
+            raise KnowledgeRejected("an `embedding_provider` needs an `embedding_model`")
         probe = KnowledgeBase(
             id="",
             name=settings.name,

@@ -31,11 +31,11 @@ async def test_a_rotated_api_key_applies_to_the_next_request(
     assert sent == ["Bearer sk-first", "Bearer sk-second"]
 
 
-async def test_knowledge_retrieval_says_knowledge_bases_are_not_set_up(
+async def test_knowledge_retrieval_names_a_missing_knowledge_base(
     store: Store, settings: Settings
 ) -> None:
     async with open_collaborators(store, settings.data_dir, max_file_bytes=1024) as tools:
-        with pytest.raises(LookupError, match="knowledge bases are not set up yet"):
+        with pytest.raises(LookupError, match="no knowledge base named 'kb'"):
             await tools.retriever.retrieve(["kb"], "q", top_k=3, score_threshold=None)
 
 
