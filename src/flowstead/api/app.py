@@ -19,6 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from flowstead import __version__, logs
 from flowstead.api.admin.keys import AdminTokenController, AppKeyController
+from flowstead.api.admin.knowledge import KnowledgeController, knowledge_lifespan
 from flowstead.api.admin.providers import ProviderController
 from flowstead.api.admin.runs import RunController
 from flowstead.api.admin.workflows import VersionController, WorkflowController
@@ -93,6 +94,7 @@ def _admin_router() -> Router:
             AdminTokenController,
             RunController,
             ProviderController,
+            KnowledgeController,
         ],
         tags=["admin"],
         security=[{"bearer": []}],
@@ -158,7 +160,7 @@ def create_app(settings: Settings, *, web: bool = False) -> Litestar:
         template_config=parts.template_config,
         plugins=parts.plugins,
         dependencies=DEPENDENCIES,
-        lifespan=[_lifespan(settings), *parts.lifespan],
+        lifespan=[_lifespan(settings), knowledge_lifespan(settings), *parts.lifespan],
         exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: login_redirect},
         middleware=[session_config(settings.data_dir).middleware],
         cors_config=cors,
