@@ -70,6 +70,27 @@ async def conversations(
     return found[:limit], len(found) > limit
 
 
+async def rename_conversation(
+    store: Store, conversation_id: str, name: str, *, workflow_id: str, user: str
+) -> Conversation:
+    await get_conversation(store, conversation_id, workflow_id=workflow_id, user=user)
+    return await store.conversations.rename(conversation_id, name)
+
+
+async def first_query(store: Store, conversation_id: str) -> str:
+    """The conversation's first message, shortened: a name for it."""
+    total = await store.messages.count(conversation_id)
+    found = await store.messages.list(conversation_id, limit=max(total, 1))
+    return found[0].query.strip()[:40] if found else ""
+
+
+async def delete_conversation(
+    store: Store, conversation_id: str, *, workflow_id: str, user: str
+) -> None:
+    await get_conversation(store, conversation_id, workflow_id=workflow_id, user=user)
+    await store.conversations.delete(conversation_id)
+
+
 async def messages(
     store: Store,
     conversation_id: str,

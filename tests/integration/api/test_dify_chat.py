@@ -160,3 +160,31 @@ async def test_a_workflow_app_refuses_chat_messages(client: Client, store: Store
     before = await snapshot(store)
     assert_error(await send(client, key, "hello"), 400)
     assert await snapshot(store) == before
+
+
+async def test_rename_and_delete_a_conversation(
+    client: Client, chat_key: dict[str, str], store: Store
+) -> None:
+    first = (await send(client, chat_key, "plan my trip to Lisbon")).json()
+    conversation_id = first["conversation_id"]
+    path = f"/v1/conversations/{conversation_id}"
+    renamed = await client.post(
+        f"{path}/name", json={"name": "Lisbon", "user": "alice"}, headers=chat_key
+    )
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "Lisbon"
+    generated = await client.post(
+        f"{path}/name", json={"auto_generate": True, "user": "alice"}, headers=chat_key
+    )
+    assert generated.json()["name"] == "plan my trip to Lisbon"
+    not_theirs = await client.request("DELETE", path, json={"user": "bob"}, headers=chat_key)
+    assert_error(not_theirs, 404)
+    deleted = await client.request("DELETE", path, json={"user": "alice"}, headers=chat_key)
+    assert deleted.status_code == 200
+    assert deleted.json() == {"result": "success"}
+    assert await store.conversations.get(conversation_id) is None
+    assert_error(
+        await client.get(f"/v1/messages?conversation_id={conversation_id}&user=alice",
+                         headers=chat_key),
+        404,
+    )  # fmt: skip

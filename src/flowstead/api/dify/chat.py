@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from flowstead.api.deps import AppKeyDep, RunsDep, StoreDep
 from flowstead.api.dify import shapes
-from flowstead.api.dify.schemas import ChatRequest, StopRequest
+from flowstead.api.dify.schemas import ChatRequest, RenameRequest, StopRequest
 from flowstead.api.dify.streams import run_stream
 from flowstead.api.errors import ApiError
 from flowstead.services import run_views
@@ -72,6 +72,35 @@ class ConversationController(Controller):
             store, workflow_id=app_key.workflow_id, user=user, limit=limit, last_id=last_id
         )
         return {"limit": limit, "has_more": more, "data": [shapes.conversation(c) for c in found]}
+
+    @post("/{conversation_id:str}/name", status_code=200, summary="Rename a conversation")
+    async def rename(
+        self,
+        conversation_id: FromPath[str],
+        data: JSONBody[RenameRequest],
+        app_key: AppKeyDep,
+        store: StoreDep,
+    ) -> dict[str, Any]:
+        name = data.name.strip()
+        if data.auto_generate or not name:
+            name = await run_views.first_query(store, conversation_id) or name
+        renamed = await run_views.rename_conversation(
+            store, conversation_id, name, workflow_id=app_key.workflow_id, user=data.user
+        )
+        return shapes.conversation(renamed)
+
+    @delete("/{conversation_id:str}", status_code=200, summary="Delete a conversation")
+    async def delete_conversation(
+        self,
+        conversation_id: FromPath[str],
+        data: JSONBody[StopRequest],
+        app_key: AppKeyDep,
+        store: StoreDep,
+    ) -> dict[str, str]:
+        await run_views.delete_conversation(
+            store, conversation_id, workflow_id=app_key.workflow_id, user=data.user
+        )
+        return {"result": "success"}
 
 
 class MessageController(Controller):

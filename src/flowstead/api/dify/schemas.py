@@ -29,3 +29,10 @@ class ChatRequest(msgspec.Struct, kw_only=True):
 
 class StopRequest(msgspec.Struct, kw_only=True):
     user: User
+
+
+class RenameRequest(msgspec.Struct, kw_only=True):
+    user: User
+    name: str = ""
+    # Dify names the conversation from its first message when asked to.
+    auto_generate: bool = False
