@@ -18,6 +18,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from flowstead import __version__, logs
+from flowstead.api.admin.dify import DifyImportController
 from flowstead.api.admin.keys import AdminTokenController, AppKeyController
 from flowstead.api.admin.knowledge import KnowledgeController, knowledge_lifespan
 from flowstead.api.admin.providers import ProviderController
@@ -89,6 +90,7 @@ def _admin_router() -> Router:
         guards=[require_admin],
         route_handlers=[
             WorkflowController,
+            DifyImportController,
             VersionController,
             AppKeyController,
             AdminTokenController,

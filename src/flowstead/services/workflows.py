@@ -205,14 +205,25 @@ async def import_document(store: Store, text: str | bytes, name: str | None = No
     )
 
 
-async def export_document(store: Store, workflow_id: str, fmt: ExportFormat = "yaml") -> str:
-    """The draft as a self-contained document (with its name and description)."""
-    workflow = await _get(store, workflow_id)
-    document = msgspec.structs.replace(
-        document_from_data(workflow.document),
-        name=workflow.name,
-        description=workflow.description,
+async def exported(store: Store, workflow_id: str, version: int | None = None) -> Document:
+    """The draft, or a published version, as a self-contained document (with its name and
+    description)."""
+    found: Workflow | WorkflowVersion = await _get(store, workflow_id)
+    if version is not None:
+        published = await store.workflows.get_version(workflow_id, version)
+        if published is None:
+            raise NotFound("version", f"{workflow_id} v{version}")
+        found = published
+    return msgspec.structs.replace(
+        document_from_data(found.document), name=found.name, description=found.description
     )
+
+
+async def export_document(
+    store: Store, workflow_id: str, fmt: ExportFormat = "yaml", version: int | None = None
+) -> str:
+    """The draft (or a published version) as a self-contained document."""
+    document = await exported(store, workflow_id, version)
     return dump_yaml(document) if fmt == "yaml" else dump_json(document)
 
 
@@ -225,6 +236,7 @@ __all__ = [
     "delete",
     "duplicate",
     "export_document",
+    "exported",
     "get",
     "import_document",
     "publish",

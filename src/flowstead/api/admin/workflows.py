@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from flowstead.api.admin.schemas import (
@@ -17,11 +17,20 @@ from flowstead.api.admin.schemas import (
     WorkflowUpdate,
 )
 from flowstead.api.deps import RunsDep, StoreDep
-from flowstead.services import workflows
+from flowstead.api.errors import error_response
+from flowstead.dsl.dify import DifyExportError
+from flowstead.services import dify_import, workflows
 from flowstead.services.workflows import ExportFormat
 from flowstead.store.records import Run, WorkflowVersion
 
-MEDIA_TYPES = {"yaml": "application/yaml", "json": "application/json"}
+MEDIA_TYPES = {"yaml": "application/yaml", "json": "application/json", "dify": "application/yaml"}
+EXTENSIONS = {"yaml": "yml", "json": "json", "dify": "dify.yml"}
+
+
+def _not_exportable(_: Request[Any, Any, Any], exc: DifyExportError) -> Response[Any]:
+    return error_response(
+        422, f"The workflow cannot be exported as Dify DSL: {exc}.", "not_exportable"
+    )
 
 
 class WorkflowController(Controller):
@@ -83,12 +92,23 @@ class WorkflowController(Controller):
         draft = await workflows.import_document(store, data.content, data.name)
         return WorkflowDetail.of_draft(draft)
 
-    @get("/{workflow_id:str}/export", summary="The draft as a Flowstead document")
+    @get(
+        "/{workflow_id:str}/export",
+        summary="The draft (or a version) as a Flowstead document, or as Dify DSL",
+        exception_handlers={DifyExportError: _not_exportable},
+    )
     async def export(
-        self, workflow_id: FromPath[str], store: StoreDep, format: FromQuery[ExportFormat] = "yaml"
+        self,
+        workflow_id: FromPath[str],
+        store: StoreDep,
+        format: FromQuery[ExportFormat | Literal["dify"]] = "yaml",
+        version: FromQuery[int | None] = None,
     ) -> Response[str]:
-        text = await workflows.export_document(store, workflow_id, format)
-        filename = f"{workflow_id}.{'yml' if format == 'yaml' else 'json'}"
+        if format == "dify":
+            text = await dify_import.export(store, workflow_id, version)
+        else:
+            text = await workflows.export_document(store, workflow_id, format, version)
+        filename = f"{workflow_id}.{EXTENSIONS[format]}"
         disposition = f'attachment; filename="{filename}"'
         return Response(
             text, media_type=MEDIA_TYPES[format], headers={"Content-Disposition": disposition}
