@@ -76,3 +76,20 @@ def load() -> dict[str, Any]:
 
 if __name__ == "__main__":
     FIXTURE.write_text(json.dumps(build(), indent=1, ensure_ascii=False) + "\n")
+
+
+def is_answer(query: dict[str, Any], document: str, metadata: dict[str, Any]) -> bool:
+    """Whether a chunk (its document name and metadata) is in the query's answer section."""
+    headings = metadata.get("headings") or []
+    return document == query["document"] and headings[-1:] == [query["heading"]]
+
+
+def subset(documents: int) -> dict[str, Any]:
+    """The first `documents` documents and the queries they answer."""
+    data = load()
+    kept = data["documents"][:documents]
+    names = {document["name"] for document in kept}
+    return {
+        "documents": kept,
+        "queries": [q for q in data["queries"] if q["document"] in names],
+    }

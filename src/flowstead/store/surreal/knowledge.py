@@ -327,8 +327,8 @@ class SurrealChunks:
         score = " + ".join(f"(search::score({n}) ?? 0)" for n in range(len(terms)))
         where, params = _where_filters(filters)
         rows = await self._db.select(
-            f"SELECT {_HIT_FIELDS}, {score} AS score FROM chunk"
-            f" WHERE kb_id IN $kbs AND ({matches}){where} ORDER BY score DESC LIMIT $limit",
+            f"SELECT * FROM (SELECT {_HIT_FIELDS}, filter, {score} AS score FROM chunk"
+            f" WHERE {matches}) WHERE kb_id IN $kbs{where} ORDER BY score DESC LIMIT $limit",
             {
                 "kbs": list(kb_ids),
                 "limit": limit,
