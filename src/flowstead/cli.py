@@ -133,9 +133,12 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from flowstead.appliance.startup import prepare_or_exit
     from flowstead.worker.main import main
 
-    return main(Settings.from_env(), grace_seconds=args.grace_seconds)
+    settings = Settings.from_env()
+    prepare_or_exit(settings)
+    return main(settings, grace_seconds=args.grace_seconds)
 
 
 def _add_worker(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -153,14 +156,20 @@ def _add_worker(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _api(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if not args.prepared:
+        from flowstead.appliance.startup import prepare_then_exec
+
+        prepare_then_exec(settings, ["api", "--workers", str(args.workers)])
     from flowstead.api.serve import main
 
-    return main(Settings.from_env(), workers=args.workers)
+    return main(settings, workers=args.workers)
 
 
 def _add_api(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     api = commands.add_parser("api", help="serve the HTTP API (granian) on FLOWSTEAD_API_PORT")
     api.add_argument("--workers", type=int, default=1, help="granian worker processes")
+    api.add_argument("--prepared", action="store_true", help=argparse.SUPPRESS)
     api.set_defaults(handler=_api)
 
 
@@ -168,9 +177,14 @@ def _add_api(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _web(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if not args.prepared:
+        from flowstead.appliance.startup import prepare_then_exec
+
+        prepare_then_exec(settings, ["web", "--workers", str(args.workers)])
     from flowstead.web.serve import main
 
-    return main(Settings.from_env(), workers=args.workers)
+    return main(settings, workers=args.workers)
 
 
 def _add_web(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -178,7 +192,88 @@ def _add_web(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "web", help="serve the canvas and the API (granian) on FLOWSTEAD_WEB_PORT"
     )
     web.add_argument("--workers", type=int, default=1, help="granian worker processes")
+    web.add_argument("--prepared", action="store_true", help=argparse.SUPPRESS)
     web.set_defaults(handler=_web)
+
+
+# --- the appliance (supervisord, the database server, backups) ---------------------------
+
+
+def _up(_args: argparse.Namespace) -> int:
+    from flowstead.appliance.up import up
+
+    return up(Settings.from_env())
+
+
+def _db(_args: argparse.Namespace) -> int:
+    from flowstead.appliance.db import main
+
+    return main(Settings.from_env())
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from flowstead import logs
+    from flowstead.appliance.backup import create_backup, run_schedule
+    from flowstead.store.backup import BackupUnsupported
+
+    settings = Settings.from_env()
+    if args.schedule:
+        import signal
+        import threading
+
+        logs.configure(settings.log_level)
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        return run_schedule(settings, stop)
+    try:
+        path = create_backup(settings, Path(args.output) if args.output else None)
+    except BackupUnsupported as exc:
+        print(f"flowstead backup: {exc}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from flowstead.appliance.backup import RestoreRefused, restore_backup
+    from flowstead.store.backup import BackupUnsupported
+
+    try:
+        restored = restore_backup(Settings.from_env(), Path(args.file), force=args.force)
+    except (RestoreRefused, BackupUnsupported, OSError) as exc:
+        print(f"flowstead restore: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"restored the {restored.database} database and {restored.files} files"
+        f" from the backup of {restored.created_at}"
+    )
+    return 0
+
+
+def _add_appliance(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    commands.add_parser(
+        "up", help="run everything (api, worker, web) under supervisord on this machine"
+    ).set_defaults(handler=_up)
+    commands.add_parser(
+        "db", help="run the SurrealDB server for a ws:// FLOWSTEAD_DATABASE_URL (the image's db)"
+    ).set_defaults(handler=_db)
+    backup = commands.add_parser(
+        "backup", help="write one archive of the data dir (database, uploads, keys), live"
+    )
+    backup.add_argument("--output", "-o", help="the archive (default: <data dir>/backups/…)")
+    backup.add_argument(
+        "--schedule",
+        action="store_true",
+        help="back up every FLOWSTEAD_BACKUP_INTERVAL_HOURS until stopped",
+    )
+    backup.set_defaults(handler=_backup)
+    restore = commands.add_parser("restore", help="put a backup back into the data dir")
+    restore.add_argument("file")
+    restore.add_argument(
+        "--force", action="store_true", help="restore even into a running instance's data"
+    )
+    restore.set_defaults(handler=_restore)
 
 
 # ------------------------------------------------------------------------------------------
@@ -202,6 +297,7 @@ def parser() -> argparse.ArgumentParser:
     _add_worker(commands)
     _add_api(commands)
     _add_web(commands)
+    _add_appliance(commands)
     return root
 
 

@@ -45,6 +45,24 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _non_negative_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("must be a number") from None
+    if number < 0:
+        raise ValueError("must be 0 or more")
+    return number
+
+
+def _flag(value: str) -> bool:
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
+
+
 def _log_level(value: str) -> str:
     if value.upper() not in LOG_LEVELS:
         raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
@@ -164,6 +182,24 @@ SETTINGS: dict[str, Setting] = {
         _positive_int,
         "Largest request body or uploaded file, in MiB.",
     ),
+    "embedded_db": Setting(
+        "FLOWSTEAD_EMBEDDED_DB",
+        "false",
+        _flag,
+        "Run the SurrealDB server (the `db` program) under supervisord (`true` in the image).",
+    ),
+    "backup_interval_hours": Setting(
+        "FLOWSTEAD_BACKUP_INTERVAL_HOURS",
+        "0",
+        _non_negative_float,
+        "Hours between scheduled backups into `<data dir>/backups`; 0 turns them off.",
+    ),
+    "backup_keep": Setting(
+        "FLOWSTEAD_BACKUP_KEEP",
+        "7",
+        _positive_int,
+        "How many scheduled backups to keep; older ones are deleted.",
+    ),
 }
 
 
@@ -186,6 +222,9 @@ class Settings:
     node_timeout_seconds: float
     max_parallel_branches: int
     max_upload_mb: int
+    embedded_db: bool
+    backup_interval_hours: float
+    backup_keep: int
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -210,8 +249,15 @@ class Settings:
             value = getattr(self, field.name)
             if isinstance(value, tuple):
                 value = ",".join(value)
+            elif isinstance(value, bool):
+                value = str(value).lower()
             env[SETTINGS[field.name].env] = "" if value is None else str(value)
         return env
+
+    def child_environment(self, **extra: str) -> dict[str, str]:
+        """This process's environment with the settings written out (and `extra`), for a
+        child process such as supervisord."""
+        return {**os.environ, **self.to_env(), **extra}
 
     def describe(self) -> dict[str, str]:
         """The effective settings for people to read, with the password masked."""

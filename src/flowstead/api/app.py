@@ -45,6 +45,7 @@ from flowstead.api.errors import EXCEPTION_HANDLERS
 from flowstead.api.health import HealthController
 from flowstead.api.login import LoginController, LoginLimiter
 from flowstead.api.session import LoginRequired, SessionBackend, login_redirect, session_config
+from flowstead.appliance.orphans import exit_with_parent
 from flowstead.providers.router import ProviderRouter
 from flowstead.services.auth import instance_password
 from flowstead.services.collaborators import StoredProviders
@@ -177,6 +178,7 @@ def create_app(settings: Settings, *, web: bool = False) -> Litestar:
 
 def app_factory() -> Litestar:
     """The process entry for granian: settings from the environment, JSON logs on stdout."""
+    exit_with_parent()  # a granian worker must not outlive its main process
     settings = Settings.from_env()
     logs.configure(settings.log_level)
     return create_app(settings)

@@ -1,0 +1,1 @@
+"""The appliance: the programs under supervisord, `flowstead up`, backups and restores."""
