@@ -35,8 +35,19 @@ class ImportContext:
         types: Mapping[str, str],
         providers: Collection[str],
         mode: Mode,
+        *,
+        zero_based_turns: bool = False,
     ) -> None:
         self.mode = mode
+        # Dify before 1.9 (DSL before 0.4.0) counted the first turn of a conversation as
+        # `sys.dialogue_count` 0; Flowstead, like Dify 1.9 and later, counts it as 1.
+        self.zero_based_turns = zero_based_turns
+        # Per node: how often it reads `sys.dialogue_count`, how many of those reads are
+        # conditions that hold whatever the first turn's number (moved, or unary), and
+        # the nodes whose numbers were moved.
+        self.turn_reads: dict[str | None, int] = {}
+        self.turn_handled: dict[str | None, int] = {}
+        self.turns_moved: set[str | None] = set()
         self.ids = dict(ids)
         self.types = dict(types)
         self.providers = frozenset(providers)
@@ -92,6 +103,8 @@ class ImportContext:
         if rest and rest[0].startswith("sys."):  # the old [start_id, "sys.query"] form
             root, rest = "sys", [*rest[0].split(".")[1:], *rest[1:]]
         if root in ("sys", "userinput"):
+            if rest[:1] == ["dialogue_count"]:
+                self.turn_reads[self.node_id] = self.turn_reads.get(self.node_id, 0) + 1
             return ["sys", *([SYS_IN.get(rest[0], rest[0]), *rest[1:]] if rest else [])]
         if root in ("env", "conversation"):
             return parts

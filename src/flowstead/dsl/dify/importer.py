@@ -30,6 +30,8 @@ _VAR_TYPES: dict[str, VarType] = {t: t for t in get_args(VarType)}
 # Dify nodes that have no Flowstead node: a container's start node (its first children
 # are the entry), a loop end, sticky notes and nodes without a type.
 _DROPPED = ("iteration-start", "loop-start", "loop-end", "note", "untyped")
+# The first DSL minor version (0.4.0, Dify 1.9) whose `sys.dialogue_count` starts at 1.
+ONE_BASED_TURNS = 4
 _FEATURES = {
     "opening_statement": "the opening statement",
     "suggested_questions": "suggested questions",
@@ -58,9 +60,16 @@ def import_dify(text: str | bytes, *, providers: Collection[str] = ()) -> Import
         [(str(n.get("id")), _base(kinds[str(n.get("id"))], n["data"])) for n in kept],
         avoid=_template_names(kept),
     )
-    ctx = ImportContext(names, kinds, providers, source.MODES[app["mode"]])
+    ctx = ImportContext(
+        names,
+        kinds,
+        providers,
+        source.MODES[app["mode"]],
+        zero_based_turns=source.minor_version(data) < ONE_BASED_TURNS,
+    )
     _report_dropped(raw_nodes, kinds, ctx)
     nodes = [_node(n, kinds[str(n.get("id"))], ctx) for n in kept]
+    _report_turns(ctx)
     ctx.node_id = None
     document = Document(
         name=str(app.get("name") or ""),
@@ -159,6 +168,29 @@ def _report_dropped(
                 "the Loop End node was dropped: a Flowstead loop stops when its "
                 "break conditions hold or after its maximum count; add a break condition",
                 ctx.ids.get(str(node.get("parentId"))),
+            )
+
+
+def _report_turns(ctx: ImportContext) -> None:
+    """Say where `sys.dialogue_count` from a file of Dify before 1.9 (first turn 0) was moved
+    onto Flowstead's count (first turn 1), and where it could not be."""
+    if not ctx.zero_based_turns:
+        return
+    for node_id, reads in ctx.turn_reads.items():
+        if node_id in ctx.turns_moved:
+            ctx.add(
+                "info",
+                "Dify before 1.9 counted the first turn (`sys.dialogue_count`) as 0, "
+                "Flowstead counts it as 1; the numbers its conditions compare the count "
+                "with were raised by 1",
+                node_id,
+            )
+        if reads > ctx.turn_handled.get(node_id, 0):
+            ctx.add(
+                "warning",
+                "reads `sys.dialogue_count`, which Dify before 1.9 counted from 0 and "
+                "Flowstead counts from 1 (as Dify 1.9 does); check what it does with it",
+                node_id,
             )
 
 

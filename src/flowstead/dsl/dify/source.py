@@ -56,6 +56,12 @@ def load(text: str | bytes) -> dict[str, Any]:
     return data
 
 
+def minor_version(data: dict[str, Any]) -> int:
+    """The minor number of a loaded file's DSL version (0.3.1 → 3)."""
+    match = _VERSION.match(str(data.get("version", "0.1.0")).strip())
+    return int(match.group(2)) if match else 0
+
+
 def check_version(version: Any) -> None:
     """Accept DSL versions 0.1.0 to 0.6.x; name the version when it is newer or unreadable."""
     match = _VERSION.match(str(version).strip())

@@ -36,6 +36,7 @@ OPERATORS: dict[str, Operator] = {
     "not exists": "not_exists",
 }
 _NUMERIC = ("=", "!=", ">", "<", ">=", "<=")
+TURNS = "sys.dialogue_count"
 _DIFY_OPERATORS = {"!=": "≠", ">=": "≥", "<=": "≤"} | {
     op: dify for dify, op in OPERATORS.items() if dify[0].isalpha()
 }
@@ -60,11 +61,29 @@ def import_conditions(items: Any, ctx: ImportContext, *, item_key: bool = False)
             str(item.get("key") or "") if item_key else ctx.selector(item.get("variable_selector"))
         )
         value = None if op in UNARY else _value(item.get("value"), op, item.get("varType"), ctx)
+        if not item_key and variable == TURNS and ctx.zero_based_turns:
+            value = _count_from_one(op, value, ctx)
         sub = (item.get("sub_variable_condition") or {}).get("conditions")
         if sub:
             op, value = _flatten_file_condition(op, variable, sub, ctx)
         conditions.append(Condition(variable, op, value))
     return conditions
+
+
+def _count_from_one(op: Operator, value: Any, ctx: ImportContext) -> Any:
+    """A condition on a turn count of Dify before 1.9 (first turn 0) as one on Flowstead's
+    (first turn 1): its number raised by 1."""
+    moved = op in _NUMERIC and _is_number(value)
+    if moved or op in UNARY:
+        ctx.turn_handled[ctx.node_id] = ctx.turn_handled.get(ctx.node_id, 0) + 1
+    if moved:
+        ctx.turns_moved.add(ctx.node_id)
+        return value + 1
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _value(value: Any, op: Operator, var_type: Any, ctx: ImportContext) -> Any:
@@ -96,11 +115,15 @@ def export_conditions(
 ) -> list[dict[str, Any]]:
     out = []
     for index, condition in enumerate(conditions):
+        value = condition.value
+        if not item_key and condition.variable == TURNS and condition.op in _NUMERIC:
+            # The export is DSL 0.3.1, read by Dify with the first turn counted as 0.
+            value = value - 1 if _is_number(value) else value
         item: dict[str, Any] = {
             "id": stable_id(ctx.node_id, seed, index),
             "comparison_operator": _DIFY_OPERATORS.get(condition.op, condition.op),
-            "value": _export_value(condition.value, ctx),
-            "varType": _var_type(condition.value),
+            "value": _export_value(value, ctx),
+            "varType": _var_type(value),
         }
         if item_key:
             item["key"] = condition.variable

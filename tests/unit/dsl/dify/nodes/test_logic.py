@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
+from flowstead.dsl.dify import ImportResult, export_dify, import_dify
 from flowstead.dsl.dify.nodes.logic import OPERATORS
 from flowstead.engine.conditions import Operator
 from tests.unit.dsl.dify.builders import config, edge, imported, messages, node
@@ -145,3 +147,65 @@ def test_conditions_inside_files_are_flagged() -> None:
     assert result.entries("error")[0].message.startswith(
         "a condition looks inside the files of `sys.files` (type in ['image'])"
     )
+
+
+TURNS = ["sys", "dialogue_count"]
+
+
+def _turn_branches(version: str) -> ImportResult:
+    return imported(
+        node(
+            "2",
+            "if-else",
+            cases=[
+                {
+                    "case_id": "first",
+                    "conditions": [
+                        {"variable_selector": TURNS, "comparison_operator": "=", "value": "0"}
+                    ],
+                },
+                {
+                    "case_id": "later",
+                    "conditions": [
+                        {"variable_selector": TURNS, "comparison_operator": "≥", "value": "2"},
+                        {"variable_selector": TURNS, "comparison_operator": "not empty"},
+                    ],
+                },
+            ],
+        ),
+        node("3", "answer", answer="turn {{#sys.dialogue_count#}}"),
+        mode="advanced-chat",
+        version=version,
+    )
+
+
+@pytest.mark.parametrize("version", ["0.1.5", "0.3.1"])
+def test_turn_counts_of_dify_before_1_9_are_moved_to_start_at_1(version: str) -> None:
+    result = _turn_branches(version)
+    cases = config(result, "2")["cases"]
+    assert [c["value"] for c in cases[0]["conditions"]] == [1]
+    assert [c.get("value") for c in cases[1]["conditions"]] == [3, None]
+    assert messages(result, "if_else") == [
+        "Dify before 1.9 counted the first turn (`sys.dialogue_count`) as 0, Flowstead "
+        "counts it as 1; the numbers its conditions compare the count with were raised by 1"
+    ]
+    (warning,) = [e for e in result.report if e.node_id == "answer"]
+    assert warning.severity == "warning"
+    assert "Dify before 1.9 counted from 0" in warning.message
+
+
+@pytest.mark.parametrize("version", ["0.4.0", "0.5.0"])
+def test_turn_counts_of_dify_1_9_and_later_are_kept(version: str) -> None:
+    result = _turn_branches(version)
+    cases = config(result, "2")["cases"]
+    assert [c["value"] for c in cases[0]["conditions"]] == [0]
+    assert not [e for e in result.report if "dialogue_count" in e.message]
+
+
+def test_turn_counts_export_as_dify_before_1_9_reads_them() -> None:
+    result = _turn_branches("0.3.1")
+    exported = yaml.safe_load(export_dify(result.document))
+    assert exported["version"] == "0.3.1"
+    (if_else,) = [n["data"] for n in exported["workflow"]["graph"]["nodes"] if n["id"] == "if_else"]
+    assert [c["value"] for c in if_else["cases"][0]["conditions"]] == ["0"]
+    assert import_dify(export_dify(result.document)).document == result.document
