@@ -1,0 +1,55 @@
+"""Every corpus file runs end to end against the fake servers and ends as `corpus.py` says:
+succeeded, or failed or refused for the reason it names (a missing plugin, model or
+knowledge base, a reference the file itself gets wrong), never with an engine error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.models import FakeModelServer
+from tests.integration.dify.conftest import CORPUS_FILES, needs_corpus
+from tests.integration.dify.corpus import SCENARIOS
+from tests.integration.dify.corpus_table import key
+from tests.integration.dify.runner import run_corpus_file
+from tests.integration.dify.web import FakeWeb
+
+pytestmark = needs_corpus
+
+
+@pytest.fixture(scope="module")
+def model() -> Iterator[FakeModelServer]:
+    with FakeModelServer("openai") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def web() -> Iterator[FakeWeb]:
+    with FakeWeb() as server:
+        yield server
+
+
+def test_every_corpus_file_has_a_scenario() -> None:
+    assert sorted(map(key, CORPUS_FILES)) == sorted(SCENARIOS)
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=key)
+async def test_the_run_ends_as_expected(
+    path: Path, model: FakeModelServer, web: FakeWeb, tmp_path: Path
+) -> None:
+    scenario = SCENARIOS[key(path)]
+    web.misses.clear()
+    model.requests.clear()
+    outcome = await run_corpus_file(path, scenario, model, web, tmp_path)
+    assert "engine error" not in (outcome.error or "")
+    assert outcome.status == scenario.status, outcome
+    assert scenario.error in (outcome.error or ""), outcome
+    assert [n for n in scenario.reaches if n not in outcome.finished] == [], outcome
+    if scenario.status in ("succeeded", "partial_succeeded"):
+        assert outcome.failed == {}, outcome
+    assert web.misses == [], "the fake web has no page for these"
+    # The document was run as imported: its own model names, on the providers configured.
+    asked = {r.json["model"] for r in model.requests if r.path.endswith("/chat/completions")}
+    assert asked <= outcome.models
