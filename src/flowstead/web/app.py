@@ -5,21 +5,80 @@ granian --interface asgi --factory flowstead.web.app:app_factory
 
 from __future__ import annotations
 
-from litestar import Litestar
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, Router, get
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from flowstead import logs
+from flowstead.api.session import require_login
 from flowstead.settings import Settings
+from flowstead.web.deps import dependencies
+from flowstead.web.drafts import DraftEditor
+from flowstead.web.errors import EXCEPTION_HANDLERS
+from flowstead.web.logview import RingBuffer
+from flowstead.web.pages.access import AccessPages
+from flowstead.web.pages.chat import ChatPages
+from flowstead.web.pages.editor import EditorPages
+from flowstead.web.pages.logs import LogPages
+from flowstead.web.pages.runs import RunPages, RunPanel
+from flowstead.web.pages.settings import SettingsPages
+from flowstead.web.pages.workflows import WorkflowPages
 from flowstead.web.parts import WebParts
-from flowstead.web.paths import STATIC, TEMPLATES
+from flowstead.web.paths import STATIC
+from flowstead.web.templating import environment
+
+
+@get("/", include_in_schema=False)
+async def home(request: Request[Any, Any, Any]) -> Redirect:
+    return Redirect("/workflows", status_code=303)
+
+
+def _pages(settings: Settings, drafts: DraftEditor, buffer: RingBuffer) -> Router:
+    return Router(
+        "/",
+        guards=[require_login],
+        route_handlers=[
+            home,
+            WorkflowPages,
+            EditorPages,
+            RunPanel,
+            ChatPages,
+            AccessPages,
+            RunPages,
+            SettingsPages,
+            LogPages,
+        ],
+        dependencies=dependencies(settings, drafts, buffer),
+        exception_handlers=EXCEPTION_HANDLERS,
+        include_in_schema=False,
+    )
+
+
+def _log_buffer(buffer: RingBuffer) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        with buffer.installed():
+            yield
+
+    return lifespan
 
 
 def web_parts(settings: Settings) -> WebParts:
+    drafts, buffer = DraftEditor(), RingBuffer()
+    engine = JinjaTemplateEngine.from_environment(environment(settings.timezone))
     return WebParts(
-        route_handlers=[create_static_files_router("/static", [STATIC], name="static")],
-        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        route_handlers=[
+            create_static_files_router("/static", [STATIC], name="static", include_in_schema=False),
+            _pages(settings, drafts, buffer),
+        ],
+        template_config=TemplateConfig(instance=engine),
+        lifespan=[_log_buffer(buffer)],
     )
 
 

@@ -1,0 +1,1 @@
+"""The page controllers, one per resource."""
