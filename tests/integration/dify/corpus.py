@@ -16,6 +16,7 @@ from tests.integration.dify.runner import PNG, Scenario
 from tests.integration.dify.web import Page
 
 PLUGIN = "this node uses the Dify plugin '{}'"
+NO_KNOWLEDGE_BASE = "there is no knowledge base named '{}'"
 
 SCENARIOS: dict[str, Scenario] = {
     "01": Scenario(
@@ -35,8 +36,18 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "04": Scenario(
         "succeeded",
-        "first turn: the model asks its four questions (tool call to the extractor)",
-        reaches=("llm_2", "extractor", "answer_3", "assigner_3"),
+        "fifth turn (four before it as history): research angles, keywords, report; the "
+        "retrieval and Wikipedia steps fail in iterations that drop failed items",
+        turn=5,
+        conversation={f"q{n}": f"Question {n}?" for n in range(1, 5)}
+        | {"f1": "a", "f2": "b", "f3": "c", "Language": "English"},
+        reaches=("llm_11", "extractor_2", "iteration", "iteration_4", "template", "answer_5"),
+        failing={
+            "retrieval": NO_KNOWLEDGE_BASE.format("70c17aae-fb0b-4e4d-9ae0-24def4b85670"),
+            "retrieval_2": NO_KNOWLEDGE_BASE.format("70c17aae-fb0b-4e4d-9ae0-24def4b85670"),
+            "retrieval_3": NO_KNOWLEDGE_BASE.format("70c17aae-fb0b-4e4d-9ae0-24def4b85670"),
+            "wikipedia_search": PLUGIN.format("langgenius/wikipedia"),
+        },
     ),
     "05": Scenario(
         "succeeded",
@@ -82,7 +93,7 @@ SCENARIOS: dict[str, Scenario] = {
     "15": Scenario(
         "failed",
         "classifies the question, then stops at retrieval: no such knowledge base here",
-        error="there is no knowledge base named '8c4620fa-15d7-464f-9cb9-561f1a59eb3f'",
+        error=NO_KNOWLEDGE_BASE.format("8c4620fa-15d7-464f-9cb9-561f1a59eb3f"),
         answers=(("意图分析系统", "需要查询文档"),),
         reaches=("classifier",),
     ),
@@ -154,9 +165,13 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "29": Scenario(
         "failed",
-        "classifies, builds the SQL in code, stops at the database plugin",
-        error=PLUGIN.format("hjlarry/database"),
-        reaches=("classifier", "code_2"),
+        "second turn, asked for similar questions to the one found before: iterates with "
+        "code and LLM, gets the time (built-in tool), stops at the Markdown-to-PDF plugin",
+        error=PLUGIN.format("bowenliang123/md_exporter"),
+        answers=(('"class_name": "生成同类型错题"', '{"class_id": "2"}'),),
+        turn=2,
+        conversation={"error_questions_result": ["1 + 1 = ?"]},
+        reaches=("classifier", "iteration", "current_time"),
     ),
     "33": Scenario(
         "succeeded",

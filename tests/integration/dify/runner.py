@@ -20,6 +20,7 @@ from flowstead.engine.engine import CompiledWorkflow, WorkflowInvalid
 from flowstead.engine.events import Event, NodeFinished, RunFinished
 from flowstead.engine.limits import Limits
 from flowstead.engine.node import RunInfo
+from flowstead.engine.ports import ChatMessage
 from flowstead.services import dify_import, providers, workflows
 from flowstead.services.collaborators import open_collaborators
 from flowstead.services.files import upload_path
@@ -72,10 +73,17 @@ class Scenario:
     error: str = ""
     # Nodes the run must have finished (the path it should take).
     reaches: Sequence[str] = ()
+    # Nodes of a run that succeeds which fail all the same (their container drops them):
+    # node id -> a part of the error.
+    failing: Mapping[str, str] = field(default_factory=dict)
     inputs: Mapping[str, Any] = field(default_factory=dict)
     query: str = "What should I read next?"
     # Chat files (`sys.files`): the sample file, attached to the message.
     attach_files: bool = False
+    # Chat: which turn of the conversation this run is (earlier ones become the history),
+    # and the conversation variables the earlier turns left.
+    turn: int = 1
+    conversation: Mapping[str, Any] = field(default_factory=dict)
     answers: Sequence[tuple[str, str]] = ()
     pages: Mapping[str, Page] = field(default_factory=dict)
     file: SampleFile = SampleFile()
@@ -208,8 +216,20 @@ async def run_corpus_file(
             info = RunInfo(
                 run_id="run-1", workflow_id=draft.workflow.id, mode=document.mode, user="tester"
             )
+            history = [
+                ChatMessage(role, f"{role} turn {number}")
+                for number in range(1, scenario.turn)
+                for role in ("user", "assistant")
+            ]
             stream = compiled.run(
-                inputs, info, collaborators, files=files, query=scenario.query, limits=LIMITS
+                inputs,
+                info,
+                collaborators,
+                conversation=scenario.conversation,
+                history=history,
+                files=files,
+                query=scenario.query,
+                limits=LIMITS,
             )
             return _outcome([event async for event in stream], models)
 

@@ -48,7 +48,9 @@ async def test_the_run_ends_as_expected(
     assert scenario.error in (outcome.error or ""), outcome
     assert [n for n in scenario.reaches if n not in outcome.finished] == [], outcome
     if scenario.status in ("succeeded", "partial_succeeded"):
-        assert outcome.failed == {}, outcome
+        assert outcome.failed.keys() == scenario.failing.keys(), outcome
+        for node_id, error in scenario.failing.items():
+            assert error in outcome.failed[node_id], outcome
     assert web.misses == [], "the fake web has no page for these"
     # The document was run as imported: its own model names, on the providers configured.
     asked = {r.json["model"] for r in model.requests if r.path.endswith("/chat/completions")}
