@@ -8,6 +8,7 @@ import pytest
 
 from flowstead.store import Conflict, NotFound, Store, open_store
 from flowstead.store.records import NewChunk
+from flowstead.store.sqlite.knowledge import POSTINGS_BUDGET
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 
@@ -244,3 +245,32 @@ async def test_another_sqlite_connection_sees_new_vectors(tmp_path: Path) -> Non
         await writer.chunks.replace(guide, [])
 
         assert len(await reader.chunks.search_vector([kb], unit(1, 0, 0), limit=10)) == 2
+
+
+async def test_sqlite_text_search_stays_within_its_postings_budget(tmp_path: Path) -> None:
+    """Common words are left out of the query while rarer ones carry it; when every word is
+    common, the rows holding them all come first."""
+    async with await open_store(f"sqlite:///{tmp_path}/flowstead.db", tmp_path) as store:
+        kb = await store.knowledge_bases.create(name="Big")
+        doc = await store.documents.add(kb_id=kb.id, name="big.txt")
+        many = [
+            NewChunk(position=n, content=f"common filler {'widely' if n % 2 else ''} {n}")
+            for n in range(POSTINGS_BUDGET + 100)
+        ]
+        await store.chunks.add_many(
+            doc.id,
+            [
+                *many,
+                NewChunk(position=-1, content="common and rare together"),
+                NewChunk(position=-2, content="common widely both"),
+            ],
+        )
+
+        rare = await store.chunks.search_text([kb.id], ["common", "rare"], limit=3)
+        both = await store.chunks.search_text([kb.id], ["common", "widely"], limit=3)
+        alone = await store.chunks.search_text([kb.id], ["filler"], limit=3)
+
+    assert [h.chunk.content for h in rare] == ["common and rare together"]
+    assert len(both) == 3
+    assert all("common" in h.chunk.content and "widely" in h.chunk.content for h in both)
+    assert len(alone) == 3

@@ -28,6 +28,10 @@ from flowstead.store.sqlite.vectors import VectorIndex
 # Chunk columns without the embedding, which search results do not carry.
 _HIT_COLUMNS = "c.id, c.kb_id, c.document_id, c.position, c.content, c.metadata"
 _BUMP = "UPDATE knowledge_bases SET index_version = index_version + 1 WHERE id = ?"
+# FTS5 scores every row an OR query matches, several microseconds each, so a common word
+# in 100,000 chunks costs a good part of a second. Terms are taken rarest first while the
+# rows they match stay within this budget (common words weigh little in BM25 anyway).
+POSTINGS_BUDGET = 2_000
 
 
 def _knowledge_base(row: sqlite3.Row) -> KnowledgeBase:
@@ -306,15 +310,42 @@ class SqliteChunks:
         if not kb_ids or not terms:
             return []
         where, params = _where_filters(filters)
-        # bm25() is lower for better matches; `rank` is it, and lets FTS5 order cheaply.
-        rows = await self._db.fetch_all(
-            f"SELECT {_HIT_COLUMNS}, -chunks_fts.rank AS score FROM chunks_fts"
-            " JOIN chunks AS c ON c.seq = chunks_fts.rowid"
-            f" WHERE chunks_fts MATCH ? AND c.kb_id IN ({_marks(kb_ids)}){where}"
-            " ORDER BY chunks_fts.rank LIMIT ?",
-            [_match(terms), *kb_ids, *params, limit],
-        )
+        rows: builtins.list[sqlite3.Row] = []
+        for match in await self._selective(terms):
+            # bm25() is lower for better matches; `rank` is it, and lets FTS5 order cheaply.
+            rows = await self._db.fetch_all(
+                f"SELECT {_HIT_COLUMNS}, -chunks_fts.rank AS score FROM chunks_fts"
+                " JOIN chunks AS c ON c.seq = chunks_fts.rowid"
+                f" WHERE chunks_fts MATCH ? AND c.kb_id IN ({_marks(kb_ids)}){where}"
+                " ORDER BY chunks_fts.rank LIMIT ?",
+                [match, *kb_ids, *params, limit],
+            )
+            if rows:
+                break
         return [ChunkHit(chunk=_chunk(row), score=row["score"]) for row in rows]
+
+    async def _selective(self, terms: Sequence[str]) -> builtins.list[str]:
+        """FTS5 queries to try in turn: the rarest terms within the postings budget; when
+        even the rarest is over it, first the rows holding every term, then the rarest."""
+        counts = {}
+        for term in terms:
+            row = await self._db.fetch_one(
+                "SELECT count(*) FROM (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?"
+                " LIMIT ?)",
+                (_match([term]), POSTINGS_BUDGET + 1),
+            )
+            counts[term] = row[0] if row is not None else 0
+        found = sorted((term for term in terms if counts[term]), key=lambda t: counts[t])
+        kept: builtins.list[str] = []
+        for term in found:
+            if kept and sum(counts[t] for t in kept) + counts[term] > POSTINGS_BUDGET:
+                break
+            kept.append(term)
+        if not kept:
+            return []
+        if counts[kept[0]] > POSTINGS_BUDGET and len(found) > 1:
+            return [" AND ".join(_match([term]) for term in found), _match(kept)]
+        return [_match(kept)]
 
     async def search_vector(
         self,
