@@ -4,6 +4,7 @@ knowledge base, a reference the file itself gets wrong), never with an engine er
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,3 +56,15 @@ async def test_the_run_ends_as_expected(
     # The document was run as imported: its own model names, on the providers configured.
     asked = {r.json["model"] for r in model.requests if r.path.endswith("/chat/completions")}
     assert asked <= outcome.models
+
+
+async def test_an_extractor_that_finds_nothing_leaves_iterations_over_nothing(
+    model: FakeModelServer, web: FakeWeb, tmp_path: Path
+) -> None:
+    """As in Dify, an iteration over a list the extractor did not find runs zero times."""
+    (path,) = [p for p in CORPUS_FILES if key(p) == "04"]
+    nothing = (("You extract structured parameters from text", "{}"),)
+    scenario = dataclasses.replace(SCENARIOS["04"], answers=nothing, failing={})
+    outcome = await run_corpus_file(path, scenario, model, web, tmp_path)
+    assert (outcome.status, outcome.failed) == ("succeeded", {}), outcome
+    assert {"iteration", "iteration_4", "answer_5"} <= set(outcome.finished)

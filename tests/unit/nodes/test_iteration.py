@@ -102,9 +102,12 @@ async def test_flatten_joins_list_outputs() -> None:
     assert result.outputs == {"output": ["AB", "C"]}
 
 
-async def test_an_empty_list_gives_an_empty_output() -> None:
-    result, _ = await iterate([])
-    assert result.outputs == {"output": []}
+@pytest.mark.parametrize("items", [[], None])
+async def test_an_empty_list_gives_an_empty_output(items: Any) -> None:
+    # None, as Dify has it: what a parameter extractor gives for a list it did not find.
+    result, ctx = await iterate(items)
+    assert (result.status, result.outputs) == ("succeeded", {"output": []})
+    assert ctx.events[0] == IterationStarted(node_id="each", length=0)
 
 
 @pytest.mark.parametrize(("items", "error"), [("abc", "`start.items` is a str, not a list")])

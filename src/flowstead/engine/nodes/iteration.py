@@ -1,8 +1,8 @@
 """Iteration: runs its child nodes once per item of a list, optionally in parallel.
 
-Children see `<iteration_id>.item` and `<iteration_id>.index`. A failed item ends the
-iteration (`terminated`), leaves None in its place (`continue_on_error`), or is left
-out (`remove_abnormal_output`)."""
+Children see `<iteration_id>.item` and `<iteration_id>.index`; None is an empty list. A
+failed item ends the iteration (`terminated`), leaves None in its place
+(`continue_on_error`), or is left out (`remove_abnormal_output`)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ async def run(config: IterationConfig, ctx: NodeContext) -> NodeResult:
         items = ctx.resolve(config.items)
     except selectors.Missing as exc:
         return NodeResult.fail(str(exc))
+    if items is None:  # as in Dify: e.g. a list a parameter extractor did not find
+        items = []
     if not isinstance(items, list):
         return NodeResult.fail(f"`{config.items}` is a {type(items).__name__}, not a list")
     node_id = ctx.node.id
