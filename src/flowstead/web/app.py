@@ -25,6 +25,7 @@ from flowstead.web.logview import RingBuffer
 from flowstead.web.pages.access import AccessPages
 from flowstead.web.pages.chat import ChatPages
 from flowstead.web.pages.editor import EditorPages
+from flowstead.web.pages.knowledge import KnowledgePages
 from flowstead.web.pages.logs import LogPages
 from flowstead.web.pages.runs import RunPages, RunPanel
 from flowstead.web.pages.settings import SettingsPages
@@ -52,6 +53,7 @@ def _pages(settings: Settings, drafts: DraftEditor, buffer: RingBuffer) -> Route
             AccessPages,
             RunPages,
             SettingsPages,
+            KnowledgePages,
             LogPages,
         ],
         dependencies=dependencies(settings, drafts, buffer),

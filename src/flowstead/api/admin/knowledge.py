@@ -141,7 +141,8 @@ def _rejected(_: Request[Any, Any, Any], exc: KnowledgeRejected) -> Response[Any
     return error_response(400, message[:1].upper() + message[1:] + ".")
 
 
-def _knowledge(state: State) -> KnowledgeService:
+def knowledge_service(state: State) -> KnowledgeService:
+    """The knowledge service the lifespan put on the app's state."""
     service: KnowledgeService = state.knowledge
     return service
 
@@ -167,7 +168,7 @@ class KnowledgeController(Controller):
     path = "/knowledge-bases"
     tags = ("knowledge",)
     # Litestar reads these class attributes once, when it registers the controller.
-    dependencies = {"knowledge": Provide(_knowledge, sync_to_thread=False)}  # noqa: RUF012
+    dependencies = {"knowledge": Provide(knowledge_service, sync_to_thread=False)}  # noqa: RUF012
     exception_handlers = {KnowledgeRejected: _rejected}  # noqa: RUF012
 
     @post("/", summary="Create a knowledge base")
