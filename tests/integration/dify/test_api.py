@@ -271,3 +271,12 @@ async def test_every_corpus_file_imports_over_the_api(client: Client) -> None:
         assert body["report"] == msgspec.to_builtins(expected.report), path.name
     listed = await client.get("/api/workflows", params={"limit": 100}, headers=ADMIN)
     assert len(listed.json()) == len(CORPUS_FILES)
+
+
+async def test_the_routes_are_in_the_openapi_schema(client: Client) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    assert {IMPORT, PREVIEW} <= set(schema["paths"])
+    export = schema["paths"]["/api/workflows/{workflow_id}/export"]["get"]
+    fmt = next(p for p in export["parameters"] if p["name"] == "format")
+    assert "dify" in str(fmt["schema"])
+    assert "version" in {p["name"] for p in export["parameters"]}
