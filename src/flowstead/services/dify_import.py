@@ -10,7 +10,7 @@ import msgspec
 
 from flowstead.dsl.dify import DifyImportError, ImportResult, ReportEntry, export_dify, import_dify
 from flowstead.dsl.dify.model import Needs
-from flowstead.dsl.dify.source import MAX_BYTES
+from flowstead.dsl.dify.source import check_size
 from flowstead.dsl.document import Document, to_data
 from flowstead.engine.validation import Issue, validate
 from flowstead.services import workflows
@@ -18,9 +18,6 @@ from flowstead.store.protocol import Store
 from flowstead.store.records import Workflow
 
 log = logging.getLogger("flowstead.dify")
-
-# Larger texts are refused before they are parsed.
-MAX_DSL_BYTES = MAX_BYTES
 
 
 class DifyImport(msgspec.Struct, frozen=True, kw_only=True):
@@ -32,16 +29,6 @@ class DifyImport(msgspec.Struct, frozen=True, kw_only=True):
     issues: list[Issue]
     report: list[ReportEntry]
     needs: Needs
-
-
-def check_size(size: int) -> None:
-    """Refuse a Dify file of `size` bytes before anything reads it."""
-    if size > MAX_DSL_BYTES:
-        raise DifyImportError(
-            f"the file is {size / 1024 / 1024:.1f} MB; Dify DSL files over "
-            f"{MAX_DSL_BYTES // 1024 // 1024} MB are not imported",
-            "file_too_large",
-        )
 
 
 async def preview(store: Store, text: str | bytes) -> DifyImport:
@@ -92,7 +79,6 @@ async def export(store: Store, workflow_id: str, version: int | None = None) -> 
 
 
 __all__ = [
-    "MAX_DSL_BYTES",
     "DifyImport",
     "DifyImportError",
     "check_size",

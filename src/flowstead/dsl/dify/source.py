@@ -20,13 +20,7 @@ _VERSION = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?$")
 
 def load(text: str | bytes) -> dict[str, Any]:
     """The parsed DSL file, or `DifyImportError` saying why it cannot be imported."""
-    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8"))
-    if size > MAX_BYTES:
-        raise DifyImportError(
-            f"the file is {size / 1024 / 1024:.1f} MB; Dify DSL files "
-            f"over {MAX_BYTES // 1024 // 1024} MB are not imported",
-            "file_too_large",
-        )
+    check_size(len(text) if isinstance(text, bytes) else len(text.encode("utf-8")))
     try:
         data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
@@ -54,6 +48,16 @@ def load(text: str | bytes) -> dict[str, Any]:
     if not isinstance(workflow, dict) or not isinstance(workflow.get("graph"), dict):
         raise DifyImportError("the file has no workflow graph (`workflow.graph`)")
     return data
+
+
+def check_size(size: int) -> None:
+    """Refuse a file of `size` bytes over the limit, before anything reads it."""
+    if size > MAX_BYTES:
+        raise DifyImportError(
+            f"the file is {size / 1024 / 1024:.1f} MB; Dify DSL files "
+            f"over {MAX_BYTES // 1024 // 1024} MB are not imported",
+            "file_too_large",
+        )
 
 
 def minor_version(data: dict[str, Any]) -> int:
