@@ -4,8 +4,9 @@ instance runs, and put back.
 The archive (`.tar.gz`, mode 0600: it holds the keys) has `manifest.json`, `database/`
 (a consistent SQLite snapshot, or the SurrealDB server's export) and `files/`: everything
 else in the data dir (uploads, knowledge files, `secret.key` for provider secrets,
-`session.key`), without runtime files (`run/`), earlier backups (`backups/`) and the
-database server's own files (`surreal/`, which the export replaces).
+`session.key`), without runtime files (`run/`, supervisord's pid file and socket), earlier
+backups (`backups/`) and the database server's own files (`surreal/`, which the export
+replaces).
 
 Scheduled backups (`flowstead backup --schedule`, supervisord's `backup` program) write
 one every FLOWSTEAD_BACKUP_INTERVAL_HOURS into `<data dir>/backups` and keep the newest
@@ -50,6 +51,7 @@ NAME_PREFIX = "flowstead-backup-"
 NAME_SUFFIX = ".tar.gz"
 # Not part of a backup: runtime files, earlier backups, the database server's own files.
 SKIPPED_DIRS = frozenset({"run", BACKUPS_DIR, "surreal"})
+SKIPPED_FILES = frozenset({"supervisord.pid", "supervisor.sock"})
 SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 DATABASE_MEMBER = {"sqlite": "database/flowstead.db", "surrealdb": "database/surreal.surql"}
 # supervisord counts an exit before `startsecs` (1 s) as a failed start.
@@ -85,7 +87,9 @@ def _data_files(data_dir: Path, skipped: set[Path]) -> Iterator[Path]:
         )
         for name in sorted(files):
             path = here / name
-            if path not in skipped and not name.endswith(".partial"):
+            if path in skipped or name.endswith(".partial"):
+                continue
+            if not (here == data_dir and name in SKIPPED_FILES):
                 yield path
 
 
@@ -152,7 +156,7 @@ class _Bytes:
 def running_processes(data_dir: Path) -> list[str]:
     """The Flowstead processes alive on this data dir, by the sockets and pid file they hold."""
     found: list[str] = []
-    pidfile = run_dir(data_dir) / "supervisord.pid"
+    pidfile = data_dir / "supervisord.pid"
     try:
         pid = int(pidfile.read_text().strip())
         os.kill(pid, 0)

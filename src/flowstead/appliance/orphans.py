@@ -2,8 +2,9 @@
 
 granian's worker processes serve on a socket shared with its main process. If the main
 process is killed outright (kill -9, the OOM killer), supervisord starts a new one, and
-an orphaned worker would go on answering on the same port with stale state. On Linux the
-kernel can send the worker SIGTERM when its parent dies; elsewhere this does nothing.
+an orphaned worker would go on answering on the same port with stale state (granian's
+workers even finish open streams on SIGTERM, which for a run's events can be many minutes).
+On Linux the kernel kills the worker when its parent dies; elsewhere this does nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def exit_with_parent() -> None:
         return
     parent = os.getppid()
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
+    if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
         return  # not permitted here: nothing worse than before
     if os.getppid() != parent:  # the parent died before the call took effect
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGKILL)

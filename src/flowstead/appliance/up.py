@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from flowstead.appliance.startup import prepare_or_exit, run_dir
+from flowstead.appliance.startup import prepare_or_exit
 from flowstead.settings import Settings, SettingsError
 from flowstead.web.paths import ROOT
 
@@ -68,7 +68,7 @@ def up(settings: Settings, *, out: IO[str] | None = None) -> int:
     if not CONFIG.exists():
         raise SettingsError(f"{CONFIG} is missing: run flowstead up from a Flowstead checkout")
     settings = dataclasses.replace(settings, data_dir=settings.data_dir.resolve())
-    socket_path = run_dir(settings.data_dir) / "supervisor.sock"
+    socket_path = settings.data_dir / "supervisor.sock"
     if len(str(socket_path)) > MAX_SOCKET_PATH:
         raise SettingsError(
             f"FLOWSTEAD_DATA_DIR={str(settings.data_dir)!r} is too deep for supervisord's"
