@@ -81,8 +81,8 @@ def _sentence(text: str) -> str:
 
 
 async def _upload(request: Request[Any, Any, Any]) -> tuple[bytes | str, str | None]:
-    """The DSL text and the workflow name a request carries; its size is checked before
-    anything parses it."""
+    """The DSL text and the workflow name a request carries (the service checks its size
+    before it parses it)."""
     media_type = request.content_type[0]
     if media_type == _MULTIPART:
         form = await request.form()
@@ -93,7 +93,6 @@ async def _upload(request: Request[Any, Any, Any]) -> tuple[bytes | str, str | N
             content = file
         else:
             raise ApiError(400, "Send the Dify DSL file as a multipart field named `file`.")
-        dify_import.check_size(len(content))
         return content, name if isinstance(name, str) and name else None
     if media_type != "application/json":
         raise ApiError(
