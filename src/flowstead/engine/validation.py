@@ -120,7 +120,10 @@ def _containers(graph: Graph) -> Iterator[Issue]:
                 node_id,
             )
         if node.type in ("start", "end", "answer") and node.parent is not None:
-            yield Issue("bad_parent", f"a {node.type} node cannot be inside a container", node_id)
+            label = REGISTRY[node.type].label
+            yield Issue(
+                "bad_parent", f"{label} nodes cannot be inside an iteration or loop", node_id
+            )
 
 
 def _edges(graph: Graph) -> Iterator[Issue]:

@@ -161,7 +161,7 @@ SCENARIOS: dict[str, Scenario] = {
     "28": Scenario(
         "refused",
         "an Answer inside an iteration (Flowstead answers only at the top level)",
-        error="answer_2: a answer node cannot be inside a container",
+        error="answer_2: Answer nodes cannot be inside an iteration or loop",
     ),
     "29": Scenario(
         "failed",

@@ -249,3 +249,12 @@ def test_jinja_loop_variable_and_code_are_not_references() -> None:
         "      outputs: {x: string}\nedges:\n  - {from: start, to: code}",
     )
     assert [i for i in issues_of(text) if i.severity == "error"] == []
+
+
+def test_answer_and_end_stay_at_the_top_level() -> None:
+    text = ITERATION.replace(
+        "edges:", "  - {id: say, type: answer, parent: each, config: {text: hi}}\nedges:"
+    )
+    issue = only(issues_of(text), "bad_parent")
+    assert issue.node_id == "say"
+    assert issue.message == "Answer nodes cannot be inside an iteration or loop"
