@@ -2,22 +2,20 @@
 
 The built-in model is `tokenlearn-static-model`: a static (Model2Vec-style) embedder with
 a 10k-token vocabulary and 64 int8 dimensions baked into the package, run by a small Rust
-extension. It needs no download, no torch and no other Python package.
+extension. It needs no download, no torch and no other Python package. It has wheels for
+Linux x86_64 only: elsewhere, knowledge bases on the built-in model search full-text only.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from flowstead.store.records import KnowledgeBase
 
 BUILTIN_MODEL = "tokenlearn-static-10k-64d"
-
-
-class EmbeddingError(Exception):
-    """An embedding model cannot be used at all (not a passing failure)."""
 
 
 class Embedder(Protocol):
@@ -42,12 +40,8 @@ class BuiltinEmbedder:
 
 
 def _encode(texts: list[str]) -> list[list[float]]:
-    try:
-        from static_model import get_embeddings
-    except ImportError as exc:
-        raise EmbeddingError(
-            "the built-in embedding model needs the tokenlearn-static-model package"
-        ) from exc
+    from static_model import get_embeddings
+
     # Each text is read up to its 512th token.
     vectors: list[list[float]] = get_embeddings(texts)
     return vectors
@@ -65,15 +59,21 @@ class ProviderEmbedder:
         return await self._router.embed(self._provider, self._model, list(texts))
 
 
-EmbedderFor = Callable[[KnowledgeBase], Embedder]
-"""The embedder of a knowledge base."""
+EmbedderFor = Callable[[KnowledgeBase], Embedder | None]
+"""The embedder of a knowledge base; None: no vectors, it is searched full-text only."""
+
+
+def builtin_available() -> bool:
+    """Whether the built-in model's package is installed (it has no wheel for every platform)."""
+    return importlib.util.find_spec("static_model") is not None
 
 
 def embedders(router: ProviderEmbeddings) -> EmbedderFor:
-    """Built-in for knowledge bases without a provider; the provider's model otherwise."""
-    builtin = BuiltinEmbedder()
+    """Built-in for knowledge bases without a provider (None if it is not installed); the
+    provider's model otherwise."""
+    builtin = BuiltinEmbedder() if builtin_available() else None
 
-    def embedder_for(kb: KnowledgeBase) -> Embedder:
+    def embedder_for(kb: KnowledgeBase) -> Embedder | None:
         if kb.embedding_provider is None:
             return builtin
         return ProviderEmbedder(router, kb.embedding_provider, kb.embedding_model or "")

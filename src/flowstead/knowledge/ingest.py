@@ -17,7 +17,7 @@ from typing import Literal
 from flowstead.engine.extract import ExtractError, extract_text
 from flowstead.engine.ports import HttpClient, HttpError, HttpRequest, LLMError
 from flowstead.knowledge.chunking import ChunkingSettings, Piece, chunk_text
-from flowstead.knowledge.embedding import EmbedderFor, EmbeddingError
+from flowstead.knowledge.embedding import EmbedderFor
 from flowstead.knowledge.files import DocumentFiles
 from flowstead.store.errors import NotFound
 from flowstead.store.protocol import Store
@@ -158,16 +158,17 @@ class Ingestor:
 
     async def _embed(
         self, kb: KnowledgeBase, document_id: str, pieces: Sequence[Piece]
-    ) -> list[list[float]]:
+    ) -> Sequence[list[float] | None]:
+        """One vector per piece; none at all when the knowledge base has no embedder."""
         embedder = self._embedder_for(kb)
+        if embedder is None:
+            return [None] * len(pieces)
         vectors: list[list[float]] = []
         reported = self._clock()
         for start in range(0, len(pieces), self._batch):
             batch = pieces[start : start + self._batch]
             try:
                 vectors += await embedder.embed([_embedding_text(piece) for piece in batch])
-            except EmbeddingError as exc:
-                raise _Failure(str(exc)) from exc
             except LLMError as exc:
                 retry = exc.status is None or exc.status >= 500 or exc.status in _RETRYABLE_STATUS
                 raise _Failure(f"embedding failed: {exc}", retry=retry) from exc

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import msgspec
 
 from flowstead.engine.ports import RetrievedChunk
-from flowstead.knowledge.embedding import EmbedderFor, model_key
+from flowstead.knowledge.embedding import Embedder, EmbedderFor, model_key
 from flowstead.knowledge.filters import metadata_filters
 from flowstead.knowledge.fusion import reciprocal_rank_fusion
 from flowstead.knowledge.terms import query_terms
@@ -106,6 +106,7 @@ class KnowledgeRetriever:
             return []
         depth = max(4 * top_k, MIN_DEPTH)
         searches = []
+        vector_searches = []
         if mode != "vector":
             terms = query_terms(query)
             searches.append(
@@ -117,22 +118,27 @@ class KnowledgeRetriever:
             groups: dict[tuple[str | None, str], list[KnowledgeBase]] = {}
             for kb in kbs:
                 groups.setdefault(model_key(kb), []).append(kb)
-            searches += [self._vector(group, query, depth, filters) for group in groups.values()]
-        rankings = await asyncio.gather(*searches)
-        text = rankings[0] if mode != "vector" else []
-        vectors = rankings[1:] if mode != "vector" else rankings
-        ranked = _fuse(kbs, text, vectors, lists_per_chunk=2 if mode == "hybrid" else 1)
+            for group in groups.values():
+                embedder = self._embedder_for(group[0])
+                if embedder is not None:  # else this group is searched full-text only
+                    vector_searches.append(self._vector(embedder, group, query, depth, filters))
+        rankings = await asyncio.gather(*searches, *vector_searches)
+        text = rankings[0] if searches else []
+        vectors = rankings[len(searches) :]
+        methods = len(searches) + bool(vector_searches)
+        ranked = _fuse(kbs, text, vectors, lists_per_chunk=max(methods, 1))
         kept = [f for f in ranked if score_threshold is None or f.score >= score_threshold]
         return kept[:top_k]
 
     async def _vector(
         self,
+        embedder: Embedder,
         kbs: Sequence[KnowledgeBase],
         query: str,
         depth: int,
         filters: MetadataFilters | None,
     ) -> list[ChunkHit]:
-        [embedding] = await self._embedder_for(kbs[0]).embed([query])
+        [embedding] = await embedder.embed([query])
         return await self._store.chunks.search_vector(
             [kb.id for kb in kbs], embedding, limit=depth, filters=filters
         )

@@ -286,7 +286,9 @@ class KnowledgeService:
             created_at=0.0,
             updated_at=0.0,
         )
-        await self._embedder_for(probe).embed(["test"])
+        embedder = self._embedder_for(probe)
+        if embedder is not None:
+            await embedder.embed(["test"])
 
 
 def _file_name(name: str) -> str:

@@ -145,3 +145,22 @@ async def test_runs_get_the_real_retriever(
         )
 
     assert [c.document for c in chunks] == ["garden.md"]
+
+
+async def test_without_an_embedder_ingestion_keeps_text_and_search_is_full_text(
+    store: Store, files: DocumentFiles, http: HttpxHttpClient
+) -> None:
+    """Where the built-in model has no wheel, its knowledge bases still work, full-text."""
+    ingestor = Ingestor(store, files, http, lambda kb: None, max_bytes=1 << 20)
+    kb = await store.knowledge_bases.create(name="Plain")
+    document = await add_file(store, files, kb, "printer.txt", PRINTER_TXT)
+
+    result = await ingestor.ingest(document.id)
+    found = await KnowledgeRetriever(store, lambda kb: None).search(
+        [kb], "toner cartridge", top_k=3
+    )
+
+    assert result.status == "ready"
+    assert all(c.embedding is None for c in await store.chunks.list(document.id))
+    assert [(f.document, f.vector_rank) for f in found] == [("printer.txt", None)]
+    assert found[0].score == pytest.approx(1.0)
