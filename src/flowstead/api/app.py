@@ -76,9 +76,10 @@ def _lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncContextMa
             app.state.migrated = True  # open_store applies pending migrations or fails
             app.state.worker_fresh_seconds = settings.job_lease_seconds
             app.state.password = password
-            app.state.login_limiter = LoginLimiter()
+            app.state.login_limiter = limiter = LoginLimiter()
             app.state.auth = Authenticator(
-                store, [BearerAdminToken(store), BearerPassword(password), SessionBackend()]
+                store,
+                [BearerAdminToken(store), BearerPassword(password, limiter), SessionBackend()],
             )
             yield
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from litestar.connection import ASGIConnection
+from litestar.exceptions import TooManyRequestsException
 from litestar.handlers import BaseRouteHandler
 
 from flowstead.api.errors import ApiError
@@ -56,15 +57,37 @@ class BearerAdminToken:
         return None if record is None else Admin(via="token", token_id=record.id)
 
 
+class FailureLimiter(Protocol):
+    """Counts wrong passwords per client address (the login form's limiter)."""
+
+    def retry_after(self, address: str) -> int: ...
+    def failed(self, address: str) -> None: ...
+    def succeeded(self, address: str) -> None: ...
+
+
 class BearerPassword:
-    def __init__(self, password: InstancePassword) -> None:
+    """The instance password as a Bearer token; wrong guesses count against the same
+    per-address limit as the login form, so the API is no way around it."""
+
+    def __init__(self, password: InstancePassword, limiter: FailureLimiter | None = None) -> None:
         self._password = password
+        self._limiter = limiter
 
     async def authenticate(self, connection: Connection) -> Admin | None:
         token = bearer(connection)
         if token is None or token.startswith((ADMIN_TOKEN_PREFIX, APP_KEY_PREFIX)):
             return None
-        return Admin(via="password") if await self._password.verify(token) else None
+        address = connection.client.host if connection.client else "unknown"
+        if self._limiter is not None and (wait := self._limiter.retry_after(address)):
+            raise TooManyRequestsException(
+                detail=f"Too many wrong passwords. Try again in {wait} seconds.",
+                headers={"Retry-After": str(wait)},
+            )
+        if await self._password.verify(token):
+            return Admin(via="password")
+        if self._limiter is not None:
+            self._limiter.failed(address)
+        return None
 
 
 class Authenticator:

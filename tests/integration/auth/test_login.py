@@ -198,3 +198,15 @@ def test_the_limiter_forgets_failures_after_the_window() -> None:
     limiter.failed("10.0.0.1")
     limiter.succeeded("10.0.0.1")
     assert limiter.retry_after("10.0.0.1") == 0
+
+
+async def test_wrong_bearer_passwords_count_against_the_same_limit(client: Client) -> None:
+    wrong = {"Authorization": "Bearer not the password"}
+    for _ in range(MAX_FAILURES):
+        assert (await client.get("/api/workflows", headers=wrong)).status_code == 401
+    right = {"Authorization": f"Bearer {PASSWORD}"}
+    limited = await client.get("/api/workflows", headers=right)
+    assert limited.status_code == 429
+    assert limited.json()["code"] == "too_many_requests"
+    assert int(limited.headers["retry-after"]) > 0
+    assert (await log_in(client)).status_code == 429
