@@ -13,7 +13,12 @@
   }
   window.flowsteadToast = toast;
 
-  // htmx does not swap error answers: show what the server said instead.
+  // A form that did not validate comes back as 422 with its errors shown: swap it in.
+  if (window.htmx) {
+    htmx.config.responseHandling = [{ code: "422", swap: true }].concat(htmx.config.responseHandling);
+  }
+
+  // htmx does not swap other error answers: show what the server said instead.
   document.addEventListener("htmx:responseError", function (event) {
     const xhr = event.detail.xhr;
     const text = (xhr.responseText || "").trim();

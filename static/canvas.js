@@ -633,6 +633,8 @@
       });
       document.body.addEventListener("htmx:beforeRequest", (e) => {
         if (e.detail.elt && e.detail.elt.id === "node-form") this.setSaveState("Saving…");
+        // The panel edits edges on the server: send the canvas's own changes first.
+        if (e.detail.elt && e.detail.elt.hasAttribute && e.detail.elt.hasAttribute("data-flush-canvas")) this.flush();
       });
       document.body.addEventListener("htmx:afterRequest", (e) => {
         if (e.detail.elt && e.detail.elt.id === "node-form") this.setSaveState(e.detail.successful ? "Saved" : "Not saved", !e.detail.successful);

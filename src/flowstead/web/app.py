@@ -62,9 +62,12 @@ def _pages(settings: Settings, drafts: DraftEditor, buffer: RingBuffer) -> Route
     )
 
 
-def _log_buffer(buffer: RingBuffer) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+def _lifespan(
+    drafts: DraftEditor, buffer: RingBuffer
+) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
-    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.drafts = drafts  # for tests and the benchmark; handlers get it injected
         with buffer.installed():
             yield
 
@@ -80,7 +83,7 @@ def web_parts(settings: Settings) -> WebParts:
             _pages(settings, drafts, buffer),
         ],
         template_config=TemplateConfig(instance=engine),
-        lifespan=[_log_buffer(buffer)],
+        lifespan=[_lifespan(drafts, buffer)],
     )
 
 

@@ -3,17 +3,19 @@ Flowstead's format or Dify's DSL (with the import report)."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import msgspec
-import yaml
 
-from flowstead.dsl.dify import DifyImportError, ReportEntry, import_dify
+from flowstead.dsl.dify import DifyImportError, ReportEntry
 from flowstead.dsl.dify.model import Needs
-from flowstead.dsl.document import DocumentError, to_data
+from flowstead.dsl.document import DocumentError
+from flowstead.engine.ports import LLMError
 from flowstead.engine.validation import Issue
-from flowstead.services import providers, workflows
+from flowstead.providers.router import ProviderRouter
+from flowstead.services import dify_import, providers, workflows
 from flowstead.services.workflows import Draft
 from flowstead.store.protocol import Store
 from flowstead.store.records import Run, Workflow
@@ -39,9 +41,31 @@ async def workflow_rows(store: Store, query: str = "") -> list[WorkflowRow]:
     return rows
 
 
-async def create_from_starter(store: Store, starter: Starter, name: str) -> Draft:
+MODEL_LOOKUP_SECONDS = 3.0
+# Model names that are not chat models, left out when a template picks one.
+_NOT_CHAT = re.compile(r"embed|whisper|tts|dall-e|moderation|rerank|image|audio", re.IGNORECASE)
+
+
+async def default_model(store: Store, router: ProviderRouter) -> tuple[str, str]:
+    """The first configured provider and its first chat model, for a new workflow's LLM
+    nodes ("" for what cannot be found quickly)."""
     configured = await providers.listed(store)
-    document = starter.build(configured[0].id if configured else "", "")
+    if not configured:
+        return "", ""
+    provider = configured[0].id
+    try:
+        async with asyncio.timeout(MODEL_LOOKUP_SECONDS):
+            models = await providers.models(store, router, provider)
+    except (LLMError, TimeoutError):
+        return provider, ""
+    return provider, next((m for m in models if not _NOT_CHAT.search(m)), "")
+
+
+async def create_from_starter(
+    store: Store, router: ProviderRouter, starter: Starter, name: str
+) -> Draft:
+    provider, model = await default_model(store, router) if starter.id != "blank" else ("", "")
+    document = starter.build(provider, model)
     return await workflows.create(
         store,
         name=name or (starter.name if starter.id != "blank" else "Untitled workflow"),
@@ -63,12 +87,14 @@ class ImportOutcome:
         return [e for e in self.report if e.severity == severity]
 
 
+_TOP_KEY = re.compile(rb"^(app|workflow|kind):", re.MULTILINE)
+
+
 def _is_dify(text: bytes) -> bool:
-    try:
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return False
-    return isinstance(data, dict) and ("app" in data and "workflow" in data)
+    """A Dify DSL file has top-level `app:` and `workflow:` sections (Flowstead documents
+    have `nodes:`); the importer then checks it properly."""
+    keys = {match.group(1) for match in _TOP_KEY.finditer(text)}
+    return {b"app", b"workflow"} <= keys
 
 
 async def import_text(store: Store, text: bytes, name: str = "") -> ImportOutcome:
@@ -77,23 +103,16 @@ async def import_text(store: Store, text: bytes, name: str = "") -> ImportOutcom
     if not text.strip():
         return ImportOutcome(error="Choose a file to import, or paste a document.")
     if _is_dify(text):
-        known = [p.id for p in await providers.listed(store)]
         try:
-            result = import_dify(text, providers=known)
+            result = await dify_import.import_workflow(store, text, name or None)
         except DifyImportError as exc:
             return ImportOutcome(kind="dify", error=f"This Dify file cannot be imported: {exc}")
-        draft = await workflows.create(
-            store,
-            name=name or result.document.name or "Imported from Dify",
-            description=result.document.description,
-            document=to_data(result.document),
-        )
         return ImportOutcome(
             kind="dify",
-            workflow=draft.workflow,
+            workflow=result.workflow,
             report=list(result.report),
             needs=result.needs,
-            issues=draft.issues,
+            issues=result.issues,
         )
     try:
         draft = await workflows.import_document(store, text, name or None)

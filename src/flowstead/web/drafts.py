@@ -13,20 +13,27 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flowstead.dsl.document import RESERVED_IDS
+import msgspec
+
+from flowstead.dsl.document import RESERVED_IDS, from_data
 from flowstead.engine.nodes import REGISTRY
+from flowstead.engine.validation import Issue, validate
 from flowstead.services import workflows
 from flowstead.services.workflows import Draft
+from flowstead.store.errors import NotFound
 from flowstead.store.protocol import Store
+from flowstead.store.records import Workflow
 
 HISTORY = 50
 COALESCE_SECONDS = 3.0
+CACHED_VALIDATIONS = 64
 
 Data = dict[str, Any]
 
@@ -108,6 +115,45 @@ def _edge(data: Mapping[str, Any]) -> Data | None:
     return edge
 
 
+class IssueCache:
+    """Validation results by document content. Validation is a pure function of the
+    document and costs tens of milliseconds for a large one, while a page shows the same
+    draft many times between changes."""
+
+    def __init__(self, size: int = CACHED_VALIDATIONS) -> None:
+        self._size = size
+        self._found: OrderedDict[bytes, list[Issue]] = OrderedDict()
+
+    @staticmethod
+    def _key(document: Data) -> bytes:
+        return hashlib.blake2b(msgspec.json.encode(document), digest_size=16).digest()
+
+    def issues(self, document: Data) -> list[Issue]:
+        key = self._key(document)
+        found = self._found.get(key)
+        if found is None:
+            found = validate(from_data(document))
+            self.remember(document, found, key=key)
+        else:
+            self._found.move_to_end(key)
+        return found
+
+    def remember(self, document: Data, issues: list[Issue], *, key: bytes | None = None) -> None:
+        self._found[key or self._key(document)] = issues
+        while len(self._found) > self._size:
+            self._found.popitem(last=False)
+
+    def clear(self) -> None:
+        self._found.clear()
+
+
+async def _workflow(store: Store, workflow_id: str) -> Workflow:
+    found = await store.workflows.get(workflow_id)
+    if found is None:
+        raise NotFound("workflow", workflow_id)
+    return found
+
+
 class DraftEditor:
     """Applies canvas changes to drafts; held by the web app, one per process."""
 
@@ -118,6 +164,16 @@ class DraftEditor:
         self._clock = clock
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._undo: dict[str, deque[_Entry]] = {}
+        self.issues = IssueCache()
+
+    async def draft(self, store: Store, workflow_id: str) -> Draft:
+        """The stored draft and its issues (validated once per distinct document)."""
+        workflow = await _workflow(store, workflow_id)
+        return Draft(workflow, self.issues.issues(workflow.document))
+
+    async def _saved(self, draft: Draft) -> Draft:
+        self.issues.remember(draft.workflow.document, draft.issues)
+        return draft
 
     def can_undo(self, workflow_id: str) -> bool:
         return bool(self._undo.get(workflow_id))
@@ -138,7 +194,7 @@ class DraftEditor:
     ) -> Draft:
         """Apply `change` to a copy of the draft document and save it."""
         async with self._locks[workflow_id]:
-            current = (await workflows.get(store, workflow_id)).workflow
+            current = await _workflow(store, workflow_id)
             document = copy.deepcopy(current.document)
             change(document)
             unchanged = (
@@ -147,9 +203,11 @@ class DraftEditor:
                 and description in (None, current.description)
             )
             if unchanged:
-                return await workflows.get(store, workflow_id)
-            draft = await workflows.update_draft(
-                store, workflow_id, document, name=name, description=description
+                return Draft(current, self.issues.issues(current.document))
+            draft = await self._saved(
+                await workflows.update_draft(
+                    store, workflow_id, document, name=name, description=description
+                )
             )
             self._remember(
                 workflow_id,
@@ -164,8 +222,14 @@ class DraftEditor:
             if not entries:
                 return None
             entry = entries.pop()
-            return await workflows.update_draft(
-                store, workflow_id, entry.document, name=entry.name, description=entry.description
+            return await self._saved(
+                await workflows.update_draft(
+                    store,
+                    workflow_id,
+                    entry.document,
+                    name=entry.name,
+                    description=entry.description,
+                )
             )
 
     def _remember(self, workflow_id: str, entry: _Entry) -> None:
@@ -282,6 +346,23 @@ class DraftEditor:
                     node[name] = value
 
         return await self.edit(store, workflow_id, change, key=key)
+
+    async def set_edge(
+        self, store: Store, workflow_id: str, edge: Mapping[str, Any], *, present: bool
+    ) -> Draft:
+        """Add (`present`) or remove one edge."""
+        wanted = _edge(edge)
+        if wanted is None:
+            raise EditRejected("an edge needs the node it leaves and the node it enters")
+
+        def change(document: Data) -> None:
+            ids = {n.get("id") for n in document.get("nodes", [])}
+            if wanted["from"] not in ids or wanted["to"] not in ids:
+                raise EditRejected("both nodes of the edge must be in the workflow")
+            edges = [e for e in document.get("edges", []) if _edge(e) != wanted]
+            document["edges"] = [*edges, wanted] if present else edges
+
+        return await self.edit(store, workflow_id, change)
 
     async def rename_node(self, store: Store, workflow_id: str, node_id: str, new_id: str) -> Draft:
         """Give a node another id; its edges and children follow (templates that read the

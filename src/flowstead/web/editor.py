@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flowstead.dsl.document import Document, Node
-from flowstead.engine.node import NodeSpec
+from flowstead.engine.node import FAIL_BRANCH, NodeSpec
 from flowstead.engine.nodes import REGISTRY
 from flowstead.engine.validation import SYS_VARIABLES, Issue, build_graph, visible_nodes
 from flowstead.web import forms
-from flowstead.web.canvas import typed_config
+from flowstead.web.canvas import handle_labels, typed_config
 
 CHAT_ONLY_SYS = frozenset({"query", "conversation_id", "dialogue_count"})
 ERROR_STRATEGIES = (
@@ -35,6 +35,14 @@ class VariableGroup:
     items: list[Variable]
 
 
+@dataclass(frozen=True)
+class Connection:
+    handle: str
+    handle_label: str
+    target: str
+    target_title: str
+
+
 @dataclass
 class NodePanel:
     node: Node
@@ -44,7 +52,11 @@ class NodePanel:
     variables: list[VariableGroup]
     containers: list[Node]
     datalist_id: str
-    settings_errors: dict[str, str] = field(default_factory=dict)
+    # Where this node's edges lead, the handles it can connect from, and the nodes it can
+    # connect to: the keyboard's way to draw edges.
+    connections: list[Connection] = field(default_factory=list)
+    handles: list[tuple[str, str]] = field(default_factory=list)
+    targets: list[Node] = field(default_factory=list)
 
     @property
     def selectors(self) -> list[str]:
@@ -142,6 +154,21 @@ def node_panel(
         for n in document.nodes
         if n.id != node_id and (s := REGISTRY.get(n.type)) is not None and s.container
     ]
+    handles = _handles(node, spec)
+    labels = dict(handles)
+    titles = {n.id: n.title or n.id for n in document.nodes}
+    connections = [
+        Connection(
+            e.handle or "", labels.get(e.handle or "", e.handle or ""), e.to, titles.get(e.to, e.to)
+        )
+        for e in document.edges
+        if e.source == node_id
+    ]
+    targets = [
+        n
+        for n in document.nodes
+        if n.id != node_id and n.parent == node.parent and n.type != "start"
+    ]
     return NodePanel(
         node=node,
         spec=spec,
@@ -150,7 +177,17 @@ def node_panel(
         variables=variable_groups(document, node_id),
         containers=containers,
         datalist_id=datalist_id,
+        connections=connections,
+        handles=handles if node.type != "end" else [],
+        targets=targets,
     )
+
+
+def _handles(node: Node, spec: NodeSpec[Any] | None) -> list[tuple[str, str]]:
+    """(handle, label) pairs a node's edges can leave from; "" is the default output."""
+    named = handle_labels(node, spec, typed_config(spec, node))
+    has_branches = spec is not None and any(h != FAIL_BRANCH for h, _ in named)
+    return ([] if has_branches else [("", "its output")]) + named
 
 
 def _mark(fields_: list[forms.FormField], errors: Mapping[str, str]) -> None:
@@ -161,12 +198,6 @@ def _mark(fields_: list[forms.FormField], errors: Mapping[str, str]) -> None:
         _mark(f.children, errors)
         for _, row in f.rows:
             _mark(row, errors)
-
-
-class NodeSettings(dict[str, Any]):
-    """The node's own settings from the panel form, and problems with them."""
-
-    errors: dict[str, str]
 
 
 def node_settings(read: forms.Form, node: Node) -> tuple[dict[str, Any], dict[str, str]]:
@@ -231,11 +262,6 @@ def _number(read: forms.Form, name: str, errors: dict[str, str], *, whole: bool 
         errors[name] = "must not be negative"
         return False
     return value
-
-
-def config_type_of(node: Node) -> Any:
-    spec = REGISTRY.get(node.type)
-    return spec.config if spec else None
 
 
 __all__ = [

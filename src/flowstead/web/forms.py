@@ -335,8 +335,36 @@ def compact(config_type: type[msgspec.Struct], config: dict[str, Any]) -> dict[s
         typed = msgspec.convert(config, config_type, str_keys=True)
     except msgspec.ValidationError:
         return config
-    data: dict[str, Any] = msgspec.to_builtins(typed)
+    info = mi.type_info(config_type)
+    assert isinstance(info, mi.StructType)
+    data: dict[str, Any] = _without_defaults(info, msgspec.to_builtins(typed))
     return data
+
+
+def _without_defaults(info: mi.StructType, data: dict[str, Any]) -> dict[str, Any]:
+    """Leave out values equal to their defaults (msgspec's `omit_defaults` compares most
+    values by identity, so a parsed "sys.query" would stay)."""
+    out: dict[str, Any] = {}
+    for f in info.fields:
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        inner, _ = _unwrap_optional(f.type)
+        if isinstance(inner, mi.StructType) and isinstance(value, dict):
+            value = _without_defaults(inner, value)
+        elif (
+            isinstance(inner, mi.ListType)
+            and isinstance(inner.item_type, mi.StructType)
+            and isinstance(value, list)
+        ):
+            value = [
+                _without_defaults(inner.item_type, v) if isinstance(v, dict) else v for v in value
+            ]
+        default = _default(f)
+        if default is not MISSING and value == msgspec.to_builtins(default):
+            continue
+        out[f.name] = value
+    return out
 
 
 class _Reader:

@@ -60,8 +60,8 @@ class Studio:
         return cls(draft, from_data(draft.workflow.document))
 
     @classmethod
-    async def load(cls, store: Store, workflow_id: str) -> Studio:
-        return cls.of(await workflows.get(store, workflow_id))
+    async def load(cls, store: Store, workflow_id: str, drafts: DraftEditor) -> Studio:
+        return cls.of(await drafts.draft(store, workflow_id))
 
     @property
     def workflow_id(self) -> str:

@@ -15,6 +15,7 @@ from flowstead.services import keys, workflows
 from flowstead.store.protocol import Store
 from flowstead.store.records import ApiKey
 from flowstead.web import forms
+from flowstead.web.deps import DraftsDep
 from flowstead.web.responses import is_htmx, page
 from flowstead.web.studio import Studio, form_pairs
 
@@ -82,17 +83,17 @@ class AccessPages(Controller):
 
     @get("/")
     async def access(
-        self, request: AnyRequest, workflow_id: FromPath[str], store: StoreDep
+        self, request: AnyRequest, workflow_id: FromPath[str], store: StoreDep, drafts: DraftsDep
     ) -> Template:
-        studio = await Studio.load(store, workflow_id)
+        studio = await Studio.load(store, workflow_id, drafts)
         context = await _context(request, store, studio)
         return page(request, "workflows/api.html", section="workflows", **context)
 
     @post("/keys")
     async def create_key(
-        self, request: AnyRequest, workflow_id: FromPath[str], store: StoreDep
+        self, request: AnyRequest, workflow_id: FromPath[str], store: StoreDep, drafts: DraftsDep
     ) -> Template:
-        studio = await Studio.load(store, workflow_id)
+        studio = await Studio.load(store, workflow_id, drafts)
         name = (forms.form_reader(await form_pairs(request))("name") or "").strip()
         key, plaintext = await keys.create_app_key(store, workflow_id, name)
         context = await _context(request, store, studio, created=plaintext, key=key)
@@ -106,8 +107,9 @@ class AccessPages(Controller):
         workflow_id: FromPath[str],
         key_id: FromPath[str],
         store: StoreDep,
+        drafts: DraftsDep,
     ) -> Template:
-        studio = await Studio.load(store, workflow_id)
+        studio = await Studio.load(store, workflow_id, drafts)
         await keys.revoke_app_key(store, workflow_id, key_id)
         context = await _context(request, store, studio)
         template = "workflows/_keys.html" if is_htmx(request) else "workflows/api.html"

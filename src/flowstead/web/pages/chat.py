@@ -14,6 +14,7 @@ from flowstead.services import workflows
 from flowstead.services.runs import RunRejected
 from flowstead.store.protocol import Store
 from flowstead.web import forms
+from flowstead.web.deps import DraftsDep
 from flowstead.web.responses import is_htmx, page
 from flowstead.web.runview import run_inputs
 from flowstead.web.studio import Studio, form_pairs
@@ -50,18 +51,24 @@ class ChatPages(Controller):
         request: AnyRequest,
         workflow_id: FromPath[str],
         store: StoreDep,
+        drafts: DraftsDep,
         conversation: FromQuery[str] = "",
     ) -> Template:
-        studio = await Studio.load(store, workflow_id)
+        studio = await Studio.load(store, workflow_id, drafts)
         context = await chat_context(store, studio, conversation)
         template = "workflows/_chat.html" if is_htmx(request) else "workflows/chat.html"
         return page(request, template, section="workflows", **context)
 
     @post("/")
     async def send(
-        self, request: AnyRequest, workflow_id: FromPath[str], store: StoreDep, runs: RunsDep
+        self,
+        request: AnyRequest,
+        workflow_id: FromPath[str],
+        store: StoreDep,
+        drafts: DraftsDep,
+        runs: RunsDep,
     ) -> Template:
-        studio = await Studio.load(store, workflow_id)
+        studio = await Studio.load(store, workflow_id, drafts)
         read = forms.form_reader(await form_pairs(request))
         query = (read("query") or "").strip()
         conversation_id = read("conversation_id") or None
@@ -85,11 +92,5 @@ class ChatPages(Controller):
         context = await chat_context(
             store, studio, run.conversation_id or "" if run else conversation_id or ""
         )
-        return page(
-            request,
-            "workflows/_chat_turn.html",
-            **context,
-            run=run,
-            query=query,
-            chat_error=error,
-        )
+        context.update(run=run, query=query, chat_error=error)
+        return page(request, "workflows/_chat_turn.html", **context)

@@ -58,7 +58,7 @@ class EditorPages(Controller):
     async def editor(
         self, request: AnyRequest, workflow_id: FromPath[str], store: StoreDep, drafts: DraftsDep
     ) -> Template:
-        studio = await Studio.load(store, workflow_id)
+        studio = await Studio.load(store, workflow_id, drafts)
         return page(
             request,
             "workflows/editor.html",
@@ -70,7 +70,7 @@ class EditorPages(Controller):
     async def graph(
         self, request: AnyRequest, workflow_id: FromPath[str], store: StoreDep, drafts: DraftsDep
     ) -> CanvasUpdate:
-        studio = await Studio.load(store, workflow_id)
+        studio = await Studio.load(store, workflow_id, drafts)
         return studio.update(request, drafts, graph=True)
 
     @post("/nodes")
@@ -116,7 +116,7 @@ class EditorPages(Controller):
         self, request: AnyRequest, workflow_id: FromPath[str], store: StoreDep, drafts: DraftsDep
     ) -> CanvasUpdate:
         draft = await drafts.undo(store, workflow_id)
-        studio = Studio.of(draft or await workflows.get(store, workflow_id))
+        studio = Studio.of(draft or await drafts.draft(store, workflow_id))
         return studio.update(request, drafts, graph=True, undone=draft is not None)
 
     @get("/nodes/{node_id:str}")
@@ -126,8 +126,9 @@ class EditorPages(Controller):
         workflow_id: FromPath[str],
         node_id: FromPath[str],
         store: StoreDep,
+        drafts: DraftsDep,
     ) -> Template:
-        studio = await Studio.load(store, workflow_id)
+        studio = await Studio.load(store, workflow_id, drafts)
         panel = studio.panel(node_id, await _provider_ids(store))
         return page(request, "workflows/_panel.html", **studio.base_context(), panel=panel)
 
@@ -140,7 +141,7 @@ class EditorPages(Controller):
         store: StoreDep,
         drafts: DraftsDep,
     ) -> Template:
-        studio = await Studio.load(store, workflow_id)
+        studio = await Studio.load(store, workflow_id, drafts)
         node = studio.document.node(node_id)
         if node is None:
             raise NotFound("node", node_id)
@@ -203,7 +204,7 @@ class EditorPages(Controller):
                 target = new_id
             except EditRejected as exc:
                 problem = str(exc)
-        studio = await Studio.load(store, workflow_id)
+        studio = await Studio.load(store, workflow_id, drafts)
         panel = studio.panel(target, await _provider_ids(store))
         events = trigger({"flowstead:reload": {"select": target}}) if target != node_id else {}
         return page(
@@ -215,19 +216,46 @@ class EditorPages(Controller):
             rename_error=problem or "",
         )
 
+    @post("/nodes/{node_id:str}/edges")
+    async def edit_edges(
+        self,
+        request: AnyRequest,
+        workflow_id: FromPath[str],
+        node_id: FromPath[str],
+        store: StoreDep,
+        drafts: DraftsDep,
+    ) -> Template:
+        read = forms.form_reader(await form_pairs(request))
+        edge = {"from": node_id, "handle": read("handle") or None, "to": read("to") or ""}
+        draft = await drafts.set_edge(store, workflow_id, edge, present=read("action") != "remove")
+        studio = Studio.of(draft)
+        events = {
+            "flowstead:reload": {"select": node_id},
+            "flowstead:undo": drafts.can_undo(workflow_id),
+        }
+        return page(
+            request,
+            "workflows/_panel.html",
+            headers=trigger(events),
+            **studio.base_context(),
+            panel=studio.panel(node_id, await _provider_ids(store)),
+        )
+
     @get("/panel")
     async def workflow_panel(
-        self, request: AnyRequest, workflow_id: FromPath[str], store: StoreDep
+        self, request: AnyRequest, workflow_id: FromPath[str], store: StoreDep, drafts: DraftsDep
     ) -> Template:
-        studio = await Studio.load(store, workflow_id)
+        studio = await Studio.load(store, workflow_id, drafts)
         return page(request, "workflows/_workflow_panel.html", **studio.base_context(), errors={})
 
     @post("/panel")
     async def save_workflow(
         self, request: AnyRequest, workflow_id: FromPath[str], store: StoreDep, drafts: DraftsDep
     ) -> Template:
-        studio = await Studio.load(store, workflow_id)
-        meta = workflow_meta(forms.form_reader(await form_pairs(request)), studio.document)
+        studio = await Studio.load(store, workflow_id, drafts)
+        read = forms.form_reader(await form_pairs(request))
+        meta = workflow_meta(read, studio.document)
+        mode_before = studio.document.mode
         if not meta.errors:
             draft = await drafts.replace_document(
                 store,
@@ -242,11 +270,19 @@ class EditorPages(Controller):
             "flowstead:issues": issues_payload(studio.draft.issues),
             "flowstead:undo": drafts.can_undo(workflow_id),
         }
+        headers = trigger(events)
+        if studio.document.mode != mode_before:
+            headers["HX-Refresh"] = "true"  # the run tab becomes a chat, or back
+        context = studio.base_context()
+        if meta.errors:  # show what was typed, not what is stored
+            context.update(
+                env_json=read("environment") or "", conv_json=read("conversation_variables") or ""
+            )
         return page(
             request,
             "workflows/_workflow_panel.html",
-            headers=trigger(events),
-            **studio.base_context(),
+            headers=headers,
+            **context,
             errors=meta.errors,
             saved=not meta.errors,
         )

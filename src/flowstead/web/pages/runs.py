@@ -14,6 +14,7 @@ from flowstead.services import workflows
 from flowstead.services.runs import RunRejected
 from flowstead.store.errors import NotFound
 from flowstead.web import forms
+from flowstead.web.deps import DraftsDep
 from flowstead.web.responses import is_htmx, page, redirect
 from flowstead.web.runview import (
     RUN_STATUSES,
@@ -34,9 +35,9 @@ class RunPanel(Controller):
 
     @get("/")
     async def form(
-        self, request: AnyRequest, workflow_id: FromPath[str], store: StoreDep
+        self, request: AnyRequest, workflow_id: FromPath[str], store: StoreDep, drafts: DraftsDep
     ) -> Template:
-        studio = await Studio.load(store, workflow_id)
+        studio = await Studio.load(store, workflow_id, drafts)
         return page(
             request,
             "workflows/_run_form.html",
@@ -45,9 +46,14 @@ class RunPanel(Controller):
 
     @post("/")
     async def start(
-        self, request: AnyRequest, workflow_id: FromPath[str], store: StoreDep, runs: RunsDep
+        self,
+        request: AnyRequest,
+        workflow_id: FromPath[str],
+        store: StoreDep,
+        drafts: DraftsDep,
+        runs: RunsDep,
     ) -> Template:
-        studio = await Studio.load(store, workflow_id)
+        studio = await Studio.load(store, workflow_id, drafts)
         inputs_spec = workflows.start_inputs(studio.document)
         pairs = await form_pairs(request)
         values, error = run_inputs(forms.form_reader(pairs), inputs_spec)
@@ -140,7 +146,7 @@ class RunPages(Controller):
         return page(
             request,
             "runs/_rerun.html",
-            status_code=400,
+            status_code=422,
             view=view,
             node=node,
             values=values,

@@ -86,24 +86,33 @@ async def _tokens_context(store: Store, created: str = "") -> dict[str, Any]:
     return {"tokens": [t for t in found if t.revoked_at is None], "created_token": created}
 
 
+async def _whole_page(
+    request: AnyRequest, store: Store, settings: Settings, **overrides: Any
+) -> Template:
+    context = {
+        **await _providers_context(store),
+        **await _tokens_context(store),
+        "facts": await instance_facts(store, settings),
+        **overrides,
+    }
+    return page(request, "settings/index.html", section="settings", **context)
+
+
 class SettingsPages(Controller):
+    """Each form answers htmx with its section, and a plain post with the whole page."""
+
     path = "/settings"
 
     @get("/")
     async def settings_page(
         self, request: AnyRequest, store: StoreDep, settings: SettingsDep
     ) -> Template:
-        return page(
-            request,
-            "settings/index.html",
-            section="settings",
-            facts=await instance_facts(store, settings),
-            **await _providers_context(store),
-            **await _tokens_context(store),
-        )
+        return await _whole_page(request, store, settings)
 
     @post("/providers")
-    async def save_provider(self, request: AnyRequest, store: StoreDep) -> Template:
+    async def save_provider(
+        self, request: AnyRequest, store: StoreDep, settings: SettingsDep
+    ) -> Template:
         read = forms.form_reader(await form_pairs(request))
         values = {k: (read(k) or "").strip() for k in ("id", "kind", "base_url", "api_key")}
         error = ""
@@ -120,10 +129,12 @@ class SettingsPages(Controller):
                 api_key=values["api_key"] or None,
             )
         extra = {"provider_error": error, "values": values if error else {}}
+        if not is_htmx(request):
+            return await _whole_page(request, store, settings, **extra)
         return page(
             request,
             "settings/_providers.html",
-            status_code=400 if error else 200,
+            status_code=422 if error else 200,
             **await _providers_context(store, **extra),
         )
 
@@ -154,9 +165,13 @@ class SettingsPages(Controller):
         return page(request, "settings/_providers.html", **await _providers_context(store))
 
     @post("/tokens")
-    async def create_token(self, request: AnyRequest, store: StoreDep) -> Template:
+    async def create_token(
+        self, request: AnyRequest, store: StoreDep, settings: SettingsDep
+    ) -> Template:
         name = (forms.form_reader(await form_pairs(request))("name") or "").strip()
         _token, plaintext = await keys.create_admin_token(store, name)
+        if not is_htmx(request):
+            return await _whole_page(request, store, settings, created_token=plaintext)
         return page(request, "settings/_tokens.html", **await _tokens_context(store, plaintext))
 
     @post("/tokens/{token_id:str}/revoke")
@@ -164,5 +179,4 @@ class SettingsPages(Controller):
         self, request: AnyRequest, token_id: FromPath[str], store: StoreDep
     ) -> Template:
         await keys.revoke_admin_token(store, token_id)
-        template = "settings/_tokens.html" if is_htmx(request) else "settings/index.html"
-        return page(request, template, **await _tokens_context(store))
+        return page(request, "settings/_tokens.html", **await _tokens_context(store))

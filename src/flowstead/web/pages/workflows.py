@@ -11,7 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Template
 
-from flowstead.api.deps import StoreDep
+from flowstead.api.deps import RouterDep, StoreDep
 from flowstead.services import providers, workflows
 from flowstead.web import catalog
 from flowstead.web.deps import DraftsDep
@@ -46,12 +46,14 @@ class WorkflowPages(Controller):
         )
 
     @post("/")
-    async def create(self, request: AnyRequest, data: Form, store: StoreDep) -> Response[Any]:
+    async def create(
+        self, request: AnyRequest, data: Form, store: StoreDep, router: RouterDep
+    ) -> Response[Any]:
         name = str(data.get("name", "")).strip()
         starter = STARTERS.get(str(data.get("starter", "blank")))
         if starter is None:
             return await self._new_again(request, store, "Choose one of the templates.")
-        draft = await catalog.create_from_starter(store, starter, name)
+        draft = await catalog.create_from_starter(store, router, starter, name)
         return redirect(request, f"/workflows/{draft.workflow.id}")
 
     @post("/import")
