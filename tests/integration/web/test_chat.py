@@ -1,0 +1,60 @@
+"""The chat pane of a chat-mode workflow."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from flowstead.services.runs import RunService
+from flowstead.store.protocol import Store
+from tests.fakes.models import FakeModelServer
+from tests.integration.web.conftest import (
+    ADMIN,
+    HTMX,
+    Client,
+    assert_ok,
+    create,
+    llm_document,
+    text_of,
+)
+
+
+@pytest.mark.usefixtures("worker")
+async def test_a_conversation_in_the_chat_pane(
+    client: Client, store: Store, openai_server: FakeModelServer
+) -> None:
+    await store.providers.put("fake", kind="openai", base_url=openai_server.base_url)
+    workflow_id = await create(store, llm_document(mode="chat"), name="Chatty")
+    empty = text_of(assert_ok(await client.get(f"/workflows/{workflow_id}/chat", headers=ADMIN)))
+    assert "Say something to start a conversation" in empty
+
+    turn = assert_ok(
+        await client.post(
+            f"/workflows/{workflow_id}/chat", data={"query": "hi there"}, headers=HTMX
+        )
+    )
+    assert '<div class="bubble user">hi there</div>' in turn
+    run_id = re.search(r'data-run-id="([^"]+)"', turn).group(1)  # type: ignore[union-attr]
+    conversation_id = re.search(
+        r'id="chat-conversation" name="conversation_id" value="([^"]+)"', turn
+    ).group(1)  # type: ignore[union-attr]
+    runs: RunService = client.app.state.runs
+    await runs.wait(run_id)
+
+    pane = assert_ok(
+        await client.get(
+            f"/workflows/{workflow_id}/chat?conversation={conversation_id}", headers=HTMX
+        )
+    )
+    assert "You said: hi there" in pane
+    assert f'value="{conversation_id}" selected' in pane
+
+
+async def test_an_empty_message_is_refused(client: Client, store: Store) -> None:
+    workflow_id = await create(store, llm_document(mode="chat"))
+    turn = assert_ok(
+        await client.post(f"/workflows/{workflow_id}/chat", data={"query": " "}, headers=HTMX)
+    )
+    assert "Write a message first." in turn
+    assert await store.runs.list() == []
