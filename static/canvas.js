@@ -409,8 +409,7 @@
         item.addEventListener("pointerdown", (e) => this.startPaletteDrag(e, item));
         item.addEventListener("click", (e) => {
           if (e.detail !== 0) return; // a mouse press is handled by the drag code
-          const rect = this.viewport.getBoundingClientRect();
-          const p = this.worldPoint(rect.left + rect.width / 2 - 110, rect.top + rect.height / 2 - 24);
+          const p = this.freeSpot();
           this.addNode(item.dataset.type, p.x, p.y, null);
         });
       });
@@ -435,8 +434,7 @@
         if (ghost) ghost.remove();
         const type = item.dataset.type;
         if (!ghost) {
-          const rect = this.viewport.getBoundingClientRect();
-          const p = this.worldPoint(rect.left + rect.width / 2 - 110, rect.top + rect.height / 2 - 24);
+          const p = this.freeSpot();
           this.addNode(type, p.x, p.y, null);
           return;
         }
@@ -454,6 +452,18 @@
         }
         this.addNode(type, x, y, parent);
       });
+    }
+
+    // The middle of the view, moved down and right until no top-level card is there.
+    freeSpot() {
+      const rect = this.viewport.getBoundingClientRect();
+      const p = this.worldPoint(rect.left + rect.width / 2 - 110, rect.top + rect.height / 2 - 24);
+      const cards = Array.from(this.world.querySelectorAll(".cards > .node")).map((el) => ({
+        x: parseFloat(el.style.left) || 0, y: parseFloat(el.style.top) || 0, w: el.offsetWidth, h: el.offsetHeight,
+      }));
+      const taken = (x, y) => cards.some((c) => x < c.x + c.w + 20 && x + 240 > c.x && y < c.y + c.h + 20 && y + 68 > c.y);
+      for (let step = 0; step < 30 && taken(p.x, p.y); step++) p.y += 80;
+      return p;
     }
 
     addNode(type, x, y, parent) {

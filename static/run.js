@@ -36,6 +36,10 @@
     const outputs = root.querySelector("[data-run-outputs]");
     const errorBox = root.querySelector("[data-run-error]");
     const stop = root.querySelector("[data-run-stop]");
+    // Chat answers show only what Answer nodes say (an LLM's own stream feeds them).
+    const answerNodes = root.dataset.answerNodes ? root.dataset.answerNodes.split(",") : null;
+    const parts = {};
+    const titles = {};
     const rows = {};
     if (paintCanvas) clearPaint();
 
@@ -56,7 +60,32 @@
       return rows[id];
     }
 
+    // Each streaming node writes into its own part; with more than one, each is labelled.
+    function part(id) {
+      if (!parts[id]) {
+        const span = document.createElement("span");
+        span.className = "stream-part";
+        parts[id] = span;
+        const labelled = Object.keys(parts).length > 1;
+        if (labelled) Object.keys(parts).forEach((key) => label(key));
+        stream.appendChild(span);
+        if (labelled) label(id);
+      }
+      return parts[id];
+    }
+
+    function label(id) {
+      const span = parts[id];
+      if (span.dataset.labelled || chat) return;
+      span.dataset.labelled = "true";
+      const name = document.createElement("strong");
+      name.className = "stream-label";
+      name.textContent = (titles[id] || id) + ": ";
+      span.prepend(name);
+    }
+
     function state(id, value, title, elapsed) {
+      if (title) titles[id] = title;
       const r = row(id, title);
       if (r) {
         setPill(r.pill, value);
@@ -73,8 +102,8 @@
       node_skipped: (d) => { if (d.iteration_id == null && d.loop_id == null) state(d.node_id, "skipped", d.node_id); },
       node_retry: (d) => { const r = row(d.node_id); if (r) r.time.textContent = "retrying (" + d.error + ")"; },
       text_chunk: (d) => {
-        if (!stream) return;
-        stream.append(document.createTextNode(d.text));
+        if (!stream || (answerNodes && !answerNodes.includes(d.node_id))) return;
+        part(d.node_id).append(document.createTextNode(d.text));
         const box = chat ? root.closest(".chat-log") : stream;
         if (box) box.scrollTop = box.scrollHeight;
       },
