@@ -4,6 +4,7 @@ guard accepts like a session."""
 
 from __future__ import annotations
 
+import asyncio
 import html as html_lib
 import re
 from collections.abc import AsyncIterator
@@ -17,8 +18,11 @@ from litestar.testing import AsyncTestClient
 
 from flowstead.api.app import create_app
 from flowstead.services import workflows
+from flowstead.services.runs import TERMINAL
 from flowstead.settings import Settings
+from flowstead.store import open_store
 from flowstead.store.protocol import Store
+from flowstead.store.records import Run
 from tests.fakes.fixtures import openai_server as openai_server
 from tests.integration.api.conftest import worker as worker
 
@@ -42,9 +46,21 @@ async def client(settings: Settings) -> AsyncIterator[Client]:
 
 
 @pytest.fixture
-def store(client: Client) -> Store:
-    found: Store = client.app.state.store
-    return found
+async def store(client: Client, settings: Settings) -> AsyncIterator[Store]:
+    """A connection of the test's own to the app's database (the app's store lives on the
+    test client's event loop, in another thread)."""
+    async with await open_store(settings.database_url, settings.data_dir) as opened:
+        yield opened
+
+
+async def wait_finished(store: Store, run_id: str) -> Run:
+    """The run once it has finished (the worker thread runs it)."""
+    while True:
+        run = await store.runs.get(run_id)
+        assert run is not None
+        if run.status in TERMINAL:
+            return run
+        await asyncio.sleep(0.02)
 
 
 def llm_document(provider: str = "fake", mode: str = "workflow") -> dict[str, Any]:

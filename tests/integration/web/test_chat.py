@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from flowstead.services.runs import RunService
 from flowstead.store.protocol import Store
 from tests.fakes.models import FakeModelServer
 from tests.integration.web.conftest import (
@@ -17,6 +16,7 @@ from tests.integration.web.conftest import (
     create,
     llm_document,
     text_of,
+    wait_finished,
 )
 
 
@@ -34,13 +34,12 @@ async def test_a_conversation_in_the_chat_pane(
             f"/workflows/{workflow_id}/chat", data={"query": "hi there"}, headers=HTMX
         )
     )
-    assert '<div class="bubble user">hi there</div>' in turn
+    assert '<div class="bubble user"><span class="bubble-text">hi there</span></div>' in turn
     run_id = re.search(r'data-run-id="([^"]+)"', turn).group(1)  # type: ignore[union-attr]
     conversation_id = re.search(
         r'id="chat-conversation" name="conversation_id" value="([^"]+)"', turn
     ).group(1)  # type: ignore[union-attr]
-    runs: RunService = client.app.state.runs
-    await runs.wait(run_id)
+    await wait_finished(store, run_id)
 
     pane = assert_ok(
         await client.get(

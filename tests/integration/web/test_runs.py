@@ -6,10 +6,17 @@ import re
 
 import pytest
 
-from flowstead.services.runs import RunService
 from flowstead.store.protocol import Store
 from tests.fakes.models import FakeModelServer
-from tests.integration.web.conftest import ADMIN, HTMX, Client, assert_ok, create, text_of
+from tests.integration.web.conftest import (
+    ADMIN,
+    HTMX,
+    Client,
+    assert_ok,
+    create,
+    text_of,
+    wait_finished,
+)
 
 
 def run_id_of(html: str) -> str:
@@ -18,10 +25,8 @@ def run_id_of(html: str) -> str:
     return found.group(1)
 
 
-async def finished(client: Client, run_id: str) -> None:
-    runs: RunService = client.app.state.runs
-    run = await runs.wait(run_id)
-    assert run is not None
+async def finished(store: Store, run_id: str) -> None:
+    run = await wait_finished(store, run_id)
     assert run.status == "succeeded", run
 
 
@@ -58,7 +63,7 @@ async def test_run_follow_and_rerun_with_an_edited_value(
     )
     run_id = run_id_of(live)
     assert f'data-events="/api/runs/{run_id}/events"' in live
-    await finished(client, run_id)
+    await finished(store, run_id)
 
     detail = assert_ok(await client.get(f"/runs/{run_id}", headers=ADMIN))
     assert 'data-state="succeeded"' in detail
@@ -74,7 +79,7 @@ async def test_run_follow_and_rerun_with_an_edited_value(
         headers=HTMX,
     )
     new_id = response.headers["HX-Redirect"].rsplit("/", 1)[1]
-    await finished(client, new_id)
+    await finished(store, new_id)
     rerun = await store.runs.get(new_id)
     assert rerun is not None
     assert rerun.resumed_from == run_id
