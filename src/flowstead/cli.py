@@ -156,20 +156,15 @@ def _add_worker(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _api(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    if not args.prepared:
-        from flowstead.appliance.startup import prepare_then_exec
-
-        prepare_then_exec(settings, ["api", "--workers", str(args.workers)])
     from flowstead.api.serve import main
 
-    return main(settings, workers=args.workers)
+    # The app's lifespan waits for the database, migrates and sees to the password.
+    return main(Settings.from_env(), workers=args.workers)
 
 
 def _add_api(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     api = commands.add_parser("api", help="serve the HTTP API (granian) on FLOWSTEAD_API_PORT")
     api.add_argument("--workers", type=int, default=1, help="granian worker processes")
-    api.add_argument("--prepared", action="store_true", help=argparse.SUPPRESS)
     api.set_defaults(handler=_api)
 
 
@@ -177,14 +172,10 @@ def _add_api(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _web(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    if not args.prepared:
-        from flowstead.appliance.startup import prepare_then_exec
-
-        prepare_then_exec(settings, ["web", "--workers", str(args.workers)])
     from flowstead.web.serve import main
 
-    return main(settings, workers=args.workers)
+    # The app's lifespan waits for the database, migrates and sees to the password.
+    return main(Settings.from_env(), workers=args.workers)
 
 
 def _add_web(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -192,7 +183,6 @@ def _add_web(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "web", help="serve the canvas and the API (granian) on FLOWSTEAD_WEB_PORT"
     )
     web.add_argument("--workers", type=int, default=1, help="granian worker processes")
-    web.add_argument("--prepared", action="store_true", help=argparse.SUPPRESS)
     web.set_defaults(handler=_web)
 
 

@@ -1,5 +1,7 @@
 """What each program does before it serves: wait for the database, apply its migrations,
 and make sure the instance has a password (generated and printed once if none is set).
+The worker (and `flowstead up`) call `prepare_or_exit` first; the servers do the same in
+their lifespan (`open_prepared`), so their granian main processes stay small.
 
 The programs start together under supervisord, so this runs under a lock in the data dir:
 one process migrates and generates the password, the others then find both done. A
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 import sys
 import time
@@ -21,9 +24,11 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
-from flowstead.services.auth import instance_password
+from flowstead.services.auth import InstancePassword, instance_password
 from flowstead.settings import Settings
 from flowstead.store import Store, open_store
+
+log = logging.getLogger("flowstead.startup")
 
 DATABASE_WAIT_SECONDS = 60.0
 FIRST_DELAY = 0.1
@@ -105,6 +110,35 @@ async def open_when_reachable(
             ) from exc
 
 
+async def open_prepared(
+    settings: Settings, *, out: IO[str] | None = None
+) -> tuple[Store, InstancePassword]:
+    """For a server's lifespan: the store (waited for, migrated) and the instance password,
+    under the data dir's startup lock; a failure is logged with its reason and raised."""
+    fd = await asyncio.to_thread(_lock, settings.data_dir)
+    try:
+        store = await open_when_reachable(settings)
+        try:
+            return store, await instance_password(settings, store, out)
+        except BaseException:
+            await store.close()
+            raise
+    except StartupFailed as exc:
+        log.error(f"cannot start: {exc}")
+        raise
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _lock(data_dir: Path) -> int:
+    """The data dir's startup lock, held until the returned descriptor is closed."""
+    directory = run_dir(data_dir)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(directory / "startup.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
 async def prepare(settings: Settings, *, out: IO[str] | None = None) -> None:
     """Migrations applied and the instance password in place (see the module docstring)."""
     store = await open_when_reachable(settings)
@@ -123,17 +157,3 @@ def prepare_or_exit(settings: Settings, *, out: IO[str] | None = None) -> None:
     except StartupFailed as exc:
         print(f"flowstead: cannot start: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(EXIT_STARTUP_FAILED) from None
-
-
-PREPARED_FLAG = "--prepared"
-_CLI = "import sys; from flowstead.cli import main; sys.exit(main())"
-
-
-def prepare_then_exec(settings: Settings, command: list[str]) -> None:
-    """`prepare_or_exit`, then replace this process with `flowstead <command> --prepared`.
-
-    For the servers: granian's main process only watches its workers, and starting it
-    afresh keeps the store's imports (about 25 MB) out of it."""
-    prepare_or_exit(settings)
-    sys.stdout.flush()
-    os.execv(sys.executable, [sys.executable, "-c", _CLI, *command, PREPARED_FLAG])

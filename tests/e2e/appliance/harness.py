@@ -196,6 +196,13 @@ class Appliance:
                     found.append(value)
         return found
 
+    def wait_for_line(self, line: str) -> None:
+        deadline = time.monotonic() + START_SECONDS
+        while line not in self.lines:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no line {line!r}:\n{self.output()[-4000:]}")
+            time.sleep(0.02)
+
     def printed_password(self) -> str | None:
         for line in self.lines:
             match = re.search(r"shown only this once\): (\S+)", line)

@@ -69,15 +69,6 @@ def test_the_right_password_lets_the_browser_in(appliance: Appliance) -> None:
     assert httpx.get(f"{appliance.api_url}/api/workflows", cookies=cookies).status_code == 200
 
 
-def test_ten_wrong_passwords_then_429(appliance: Appliance) -> None:
-    with httpx.Client(base_url=appliance.api_url) as browser:
-        for _ in range(10):
-            assert log_in(browser, "not the password").status_code == 401
-        limited = log_in(browser, PASSWORD)
-        assert limited.status_code == 429
-        assert int(limited.headers["retry-after"]) > 0
-
-
 def test_kill_9_the_worker_and_the_run_in_flight_finishes(
     appliance: Appliance, model: LockstepModelServer
 ) -> None:
@@ -140,3 +131,16 @@ def test_secrets_never_reach_the_logs(appliance: Appliance, model: LockstepModel
     assert PASSWORD not in output
     assert key not in output
     assert "sk-test" not in output
+
+
+def test_ten_wrong_passwords_then_429(appliance: Appliance) -> None:
+    """Last: from here on this address is refused on the api port, Bearer password too."""
+    with httpx.Client(base_url=appliance.api_url) as browser:
+        for _ in range(10):
+            assert log_in(browser, "not the password").status_code == 401
+        limited = log_in(browser, PASSWORD)
+        assert limited.status_code == 429
+        assert int(limited.headers["retry-after"]) > 0
+    assert httpx.get(f"{appliance.api_url}/api/workflows", headers=ADMIN).status_code == 429
+    # Each server counts for itself; the web port still lets the right password in.
+    assert httpx.get(f"{appliance.web_url}/api/workflows", headers=ADMIN).status_code == 200

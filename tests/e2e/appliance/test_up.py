@@ -33,7 +33,7 @@ def test_up_then_sigterm_then_up_again(data_dir: Path, model: LockstepModelServe
         password = first.printed_password()
         assert password
         assert sum("shown only this once" in line for line in first.lines) == 1
-        assert any(line == f"Flowstead is ready: {first.web_url}" for line in first.lines)
+        first.wait_for_line(f"Flowstead is ready: {first.web_url}")
         with httpx.Client(base_url=first.web_url) as browser:
             assert log_in(browser, password).status_code == 303
         admin = bearer(password)

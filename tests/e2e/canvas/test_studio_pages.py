@@ -114,3 +114,23 @@ def test_import_runs_logs_and_the_list(page: Any, studio: Studio, expect: Any) -
     page.goto(f"{studio.url}/logs")
     expect(page.locator("#log-lines")).to_contain_text("request")
     screenshot(page, "logs")
+
+
+def test_login_and_logout(browser: Any, studio: Studio, expect: Any) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{studio.url}/runs")
+        page.get_by_label("Instance password").fill("not it")
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("alert")).to_contain_text("Wrong password.")
+        screenshot(page, "login")
+        page.get_by_label("Instance password").fill(studio.password)
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(f"{studio.url}/runs")
+        page.get_by_role("button", name="Log out").click()
+        expect(page).to_have_url(f"{studio.url}/login")
+        page.goto(f"{studio.url}/settings")
+        expect(page).to_have_url(f"{studio.url}/login?next=/settings")
+    finally:
+        context.close()
