@@ -46,13 +46,12 @@ from flowstead.api.health import HealthController
 from flowstead.api.login import LoginController, LoginLimiter
 from flowstead.api.session import LoginRequired, SessionBackend, login_redirect, session_config
 from flowstead.appliance.orphans import exit_with_parent
+from flowstead.appliance.startup import open_prepared
 from flowstead.providers.router import ProviderRouter
-from flowstead.services.auth import instance_password
 from flowstead.services.collaborators import StoredProviders
 from flowstead.services.notify import Notifier
 from flowstead.services.runs import RunService
 from flowstead.settings import Settings
-from flowstead.store import open_store
 from flowstead.web.parts import WebParts
 
 MIB = 1024 * 1024
@@ -63,9 +62,8 @@ def _lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncContextMa
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-            store = await open_store(settings.database_url, settings.data_dir)
+            store, password = await open_prepared(settings)
             stack.push_async_callback(store.close)
-            password = await instance_password(settings, store)
             notifier = await stack.enter_async_context(Notifier.for_data_dir(settings.data_dir))
             providers = StoredProviders(store)
             app.state.router = await stack.enter_async_context(
