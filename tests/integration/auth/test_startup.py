@@ -115,3 +115,18 @@ def test_the_startup_lock_is_exclusive(tmp_path: Path) -> None:
         order.append("first")
     thread.join()
     assert order == ["first", "second"]
+
+
+async def test_a_server_with_a_broken_database_does_not_start(tmp_path: Path) -> None:
+    from litestar.testing import AsyncTestClient
+
+    from flowstead.api.app import create_app
+
+    (tmp_path / "flowstead.db").write_bytes(b"this is not a database" * 100)
+    settings = Settings.from_env({}, data_dir=tmp_path, password="pw")
+    with pytest.RaisesGroup(
+        pytest.RaisesExc(StartupFailed, match="could not be opened or migrated"),
+        flatten_subgroups=True,
+    ):
+        async with AsyncTestClient(create_app(settings)):
+            pass
