@@ -108,10 +108,14 @@ def _unwrap_optional(t: mi.Type) -> tuple[mi.Type, bool]:
     return t, False
 
 
+# Names of things (a case's id, an output's name) are never templates.
+NAMES = frozenset({"id", "name"})
+
+
 def _text_kind(owner: str, key: str) -> Kind:
     if (owner, key) in SELECTOR_FIELDS:
         return "selector"
-    if owner in LITERAL_STRUCTS or (owner, key) in LITERAL_FIELDS:
+    if owner in LITERAL_STRUCTS or (owner, key) in LITERAL_FIELDS or key in NAMES:
         return "literal"
     return "template"
 
