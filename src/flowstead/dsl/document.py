@@ -42,14 +42,14 @@ class Position(msgspec.Struct, frozen=True):
     y: float = 0.0
 
 
-class Retry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Retry(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
     """Retry a failed node up to `max_attempts` more times, `interval` seconds apart."""
 
     max_attempts: int = 0
     interval: float = 1.0
 
 
-class OnError(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class OnError(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
     """What a failure of this node does to the run.
 
     `fail` ends the run; `fail_branch` follows the node's `fail-branch` handle instead of its

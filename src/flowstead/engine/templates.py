@@ -6,7 +6,7 @@ rendered over the variable pool's namespace: `{{ start.question }}`, `{{ sys.que
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -59,18 +59,25 @@ def check_syntax(source: str) -> str | None:
     return None
 
 
-def references(source: str) -> Iterator[tuple[str, str | None]]:
+def references(source: str) -> tuple[tuple[str, str | None], ...]:
     """The `(root, attribute)` pairs a template reads, e.g. `("start", "question")`.
 
     Names bound inside the template (loop variables, `set`) are not references. A bare
     name with no attribute yields `(name, None)`. Templates with syntax errors yield none.
+    Cached per source string: validation asks for the same templates on every save.
     """
     if not has_template(source):
-        return
+        return ()
+    return _references(source)
+
+
+@lru_cache(maxsize=4096)
+def _references(source: str) -> tuple[tuple[str, str | None], ...]:
     try:
         tree = _ENV.parse(source)
     except TemplateSyntaxError:
-        return
+        return ()
+    found: list[tuple[str, str | None]] = []
     bound = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     bound.update(_ENV.globals)
     bound.add("loop")  # Jinja's own loop variable; `loop` is never a node id
@@ -81,11 +88,12 @@ def references(source: str) -> Iterator[tuple[str, str | None]]:
         if isinstance(target, nodes.Name) and target.name not in bound:
             attributed.add(id(target))
             if isinstance(node, nodes.Getattr):
-                yield target.name, node.attr
+                found.append((target.name, node.attr))
             elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
-                yield target.name, node.arg.value
+                found.append((target.name, node.arg.value))
             else:
-                yield target.name, None
+                found.append((target.name, None))
     for name in tree.find_all(nodes.Name):
         if name.ctx == "load" and name.name not in bound and id(name) not in attributed:
-            yield name.name, None
+            found.append((name.name, None))
+    return tuple(found)
