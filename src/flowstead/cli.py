@@ -202,20 +202,22 @@ def _db(_args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from flowstead import logs
-    from flowstead.appliance.backup import create_backup, run_schedule
-    from flowstead.store.backup import BackupUnsupported
-
     settings = Settings.from_env()
     if args.schedule:
         import signal
         import threading
+
+        from flowstead import logs
+        from flowstead.appliance.schedule import run_schedule
 
         logs.configure(settings.log_level)
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
         return run_schedule(settings, stop)
+    from flowstead.appliance.backup import create_backup
+    from flowstead.store.backup import BackupUnsupported
+
     try:
         path = create_backup(settings, Path(args.output) if args.output else None)
     except BackupUnsupported as exc:

@@ -8,21 +8,17 @@ else in the data dir (uploads, knowledge files, `secret.key` for provider secret
 backups (`backups/`) and the database server's own files (`surreal/`, which the export
 replaces).
 
-Scheduled backups (`flowstead backup --schedule`, supervisord's `backup` program) write
-one every FLOWSTEAD_BACKUP_INTERVAL_HOURS into `<data dir>/backups` and keep the newest
-FLOWSTEAD_BACKUP_KEEP.
+Scheduled backups (`schedule.py`) go into `<data dir>/backups`; `prune` keeps the newest.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import socket
 import tarfile
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,8 +38,6 @@ from flowstead.store.backup import (
     sqlite_file,
 )
 
-log = logging.getLogger("flowstead.backup")
-
 ARCHIVE_FORMAT = 1
 MANIFEST = "manifest.json"
 BACKUPS_DIR = "backups"
@@ -54,8 +48,6 @@ SKIPPED_DIRS = frozenset({"run", BACKUPS_DIR, "surreal"})
 SKIPPED_FILES = frozenset({"supervisord.pid", "supervisor.sock"})
 SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 DATABASE_MEMBER = {"sqlite": "database/flowstead.db", "surrealdb": "database/surreal.surql"}
-# supervisord counts an exit before `startsecs` (1 s) as a failed start.
-OFF_EXIT_AFTER_SECONDS = 1.5
 
 
 class RestoreRefused(Exception):
@@ -275,32 +267,3 @@ def next_due(data_dir: Path, interval: float, now: float) -> float:
     if not existing:
         return now
     return existing[-1].stat().st_mtime + interval
-
-
-def run_schedule(settings: Settings, stop: threading.Event) -> int:
-    """Back up every FLOWSTEAD_BACKUP_INTERVAL_HOURS until `stop` is set."""
-    if settings.backup_interval_hours <= 0:
-        log.info("scheduled backups are off (FLOWSTEAD_BACKUP_INTERVAL_HOURS=0)")
-        stop.wait(OFF_EXIT_AFTER_SECONDS)
-        return 0
-    interval = settings.backup_interval_hours * 3600
-    data_dir = settings.data_dir.resolve()
-    log.info(
-        "scheduled backups on",
-        extra={"interval_hours": settings.backup_interval_hours, "keep": settings.backup_keep},
-    )
-    while not stop.is_set():
-        if stop.wait(max(0.0, next_due(data_dir, interval, time.time()) - time.time())):
-            break
-        try:
-            path = create_backup(settings)
-        except Exception:
-            log.exception("scheduled backup failed; trying again later")
-            stop.wait(min(interval, 600.0))
-            continue
-        removed = prune(data_dir, settings.backup_keep)
-        log.info(
-            "backup written",
-            extra={"file": str(path), "bytes": path.stat().st_size, "pruned": len(removed)},
-        )
-    return 0

@@ -17,10 +17,10 @@ from flowstead.appliance.backup import (
     create_backup,
     prune,
     restore_backup,
-    run_schedule,
     running_processes,
     scheduled_backups,
 )
+from flowstead.appliance.schedule import run_schedule
 from flowstead.services.notify import Notifier
 from flowstead.settings import Settings
 from flowstead.store import Store, open_store
