@@ -90,7 +90,9 @@ def web_parts(settings: Settings) -> WebParts:
 def app_factory() -> Litestar:
     """The process entry for granian: settings from the environment, JSON logs on stdout."""
     from flowstead.api.app import create_app
+    from flowstead.appliance.orphans import exit_with_parent
 
+    exit_with_parent()  # a granian worker must not outlive its main process
     settings = Settings.from_env()
     logs.configure(settings.log_level)
     return create_app(settings, web=True)
