@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Protocol
 
+import msgspec
+
 from flowstead.store.records import (
     AdminToken,
     ApiKey,
@@ -89,6 +91,28 @@ class Workflows(Protocol):
     async def latest_version(self, workflow_id: str) -> WorkflowVersion | None: ...
 
 
+class NodeUpdate(msgspec.Struct, frozen=True, kw_only=True):
+    """A node execution to insert or overwrite, keyed by its run, `node_id` and `index`
+    (the fields of `NodeExecutions.record`), written together with a run's events."""
+
+    node_id: str
+    status: str
+    index: int = 0
+    node_type: str = ""
+    title: str = ""
+    inputs: dict[str, Any] | None = None
+    outputs: dict[str, Any] | None = None
+    error: str | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    tokens: int = 0
+    attempt: int = 1
+
+
+NewEvent = tuple[str, dict[str, Any]]
+"""A run event to append: its type and its data."""
+
+
 class Runs(Protocol):
     async def create(
         self,
@@ -140,8 +164,13 @@ class Runs(Protocol):
         error: str | None = None,
         total_tokens: int = 0,
         total_steps: int = 0,
+        events: Sequence[NewEvent] = (),
+        nodes: Sequence[NodeUpdate] = (),
     ) -> Run:
-        """Record the end of a run; `elapsed` counts from start (or creation if never started)."""
+        """Record the end of a run; `elapsed` counts from start (or creation if never started).
+
+        `events` (its `run_finished`, say) are appended and `nodes` recorded in the same
+        transaction, as `RunEvents.append_many` does, so the end is stored all at once."""
         ...
 
     async def request_stop(self, run_id: str) -> bool: ...
@@ -185,9 +214,18 @@ class RunEvents(Protocol):
         ...
 
     async def append_many(
-        self, run_id: str, events: Sequence[tuple[str, dict[str, Any]]]
+        self,
+        run_id: str,
+        events: Sequence[NewEvent],
+        *,
+        nodes: Sequence[NodeUpdate] = (),
+        mark_running: bool = False,
     ) -> builtins.list[int]:
-        """Append events in one transaction; their sequence numbers are contiguous."""
+        """Append events in one transaction; their sequence numbers are contiguous.
+
+        `nodes` (the executions these events start or end) are inserted or overwritten in
+        the same transaction, as `NodeExecutions.record` does; with `mark_running` the run
+        is marked running there too, as `Runs.mark_running` does (a run's first write)."""
         ...
 
     async def read(

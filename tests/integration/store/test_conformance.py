@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from flowstead.store import Conflict, NotFound, Store
+from flowstead.store.protocol import NodeUpdate
 from flowstead.store.records import NewChunk, Workflow
 from tests.integration.store.conftest import Opener
 from tests.integration.store.raw import files_contain, raw_rows, table_name
@@ -340,6 +341,149 @@ async def test_events_have_contiguous_sequence_numbers(store: Store) -> None:
         await store.events.append(MISSING, "x")
     with pytest.raises(NotFound):
         await store.events.append_many(MISSING, [("x", {})])
+
+
+async def test_events_and_the_node_executions_they_start_or_end_are_stored_together(
+    store: Store,
+) -> None:
+    workflow = await new_workflow(store)
+    run = await store.runs.create(workflow_id=workflow.id, inputs={})
+    started = time.time()
+
+    first = await store.events.append_many(
+        run.id,
+        [("node_started", {"node_id": "llm"}), ("node_started", {"node_id": "loop"})],
+        nodes=[
+            NodeUpdate(node_id="llm", status="running", node_type="llm", started_at=started),
+            NodeUpdate(node_id="loop", status="running", index=2),
+        ],
+    )
+    second = await store.events.append_many(
+        run.id,
+        [("node_finished", {"node_id": "llm"})],
+        nodes=[
+            NodeUpdate(
+                node_id="llm",
+                status="succeeded",
+                node_type="llm",
+                outputs={"text": "hello", "nothing": None},
+                started_at=started,
+                finished_at=started + 1,
+                tokens=3,
+            )
+        ],
+    )
+    only_nodes = await store.events.append_many(
+        run.id, [], nodes=[NodeUpdate(node_id="start", status="succeeded", outputs={})]
+    )
+
+    assert (first, second, only_nodes) == ([1, 2], [3], [])
+    listed = await store.nodes.list_for_run(run.id)
+    assert [(n.node_id, n.index, n.status) for n in listed] == [
+        ("llm", 0, "succeeded"),
+        ("loop", 2, "running"),
+        ("start", 0, "succeeded"),
+    ]
+    assert (listed[0].outputs, listed[0].tokens, listed[0].finished_at) == (
+        {"text": "hello", "nothing": None},
+        3,
+        started + 1,
+    )
+    assert listed[0].error is None
+    assert listed[0].inputs is None
+    assert await store.nodes.finished_outputs(run.id) == {
+        "llm": {"text": "hello", "nothing": None},
+        "start": {},
+    }
+    with pytest.raises(NotFound):
+        await store.events.append_many(MISSING, [], nodes=[NodeUpdate(node_id="x", status="a")])
+    with pytest.raises(NotFound):
+        await store.events.append_many(
+            MISSING, [("x", {})], nodes=[NodeUpdate(node_id="x", status="a")]
+        )
+
+
+async def test_a_runs_first_write_can_mark_it_running(store: Store) -> None:
+    workflow = await new_workflow(store)
+    run = await store.runs.create(workflow_id=workflow.id, inputs={})
+
+    assert await store.events.append_many(run.id, [("run_started", {})], mark_running=True) == [1]
+    running = await store.runs.get(run.id)
+    assert running is not None
+    assert running.status == "running"
+    assert running.started_at is not None
+    assert await store.events.append_many(run.id, [], mark_running=True) == []
+    again = await store.runs.get(run.id)
+    assert again is not None
+    assert again.started_at == running.started_at
+    with pytest.raises(NotFound):
+        await store.events.append_many(MISSING, [("x", {})], mark_running=True)
+    with pytest.raises(NotFound):
+        await store.events.append_many(MISSING, [], mark_running=True)
+
+
+async def test_finishing_a_run_stores_its_last_events_and_nodes_at_once(store: Store) -> None:
+    workflow = await new_workflow(store)
+    run = await store.runs.create(workflow_id=workflow.id, inputs={})
+    await store.runs.mark_running(run.id)
+    await store.events.append(run.id, "run_started")
+
+    finished = await store.runs.finish(
+        run.id,
+        status="succeeded",
+        outputs={"answer": "42"},
+        total_steps=2,
+        events=[("node_finished", {"node_id": "end"}), ("run_finished", {"status": "ok"})],
+        nodes=[NodeUpdate(node_id="end", status="succeeded", outputs={"answer": "42"})],
+    )
+
+    assert (finished.status, finished.outputs, finished.total_steps) == (
+        "succeeded",
+        {"answer": "42"},
+        2,
+    )
+    assert await store.runs.get(run.id) == finished
+    events = await store.events.read(run.id)
+    assert [(e.seq, e.type) for e in events] == [
+        (1, "run_started"),
+        (2, "node_finished"),
+        (3, "run_finished"),
+    ]
+    assert events[2].data == {"status": "ok"}
+    assert [(n.node_id, n.outputs) for n in await store.nodes.list_for_run(run.id)] == [
+        ("end", {"answer": "42"})
+    ]
+    with pytest.raises(NotFound):
+        await store.runs.finish(MISSING, status="failed", events=[("run_finished", {})])
+    assert await store.events.read(MISSING) == []
+
+
+async def test_a_failing_write_among_concurrent_ones_undoes_only_itself(store: Store) -> None:
+    workflow = await new_workflow(store)
+    runs = [await store.runs.create(workflow_id=workflow.id, inputs={}) for _ in range(3)]
+
+    results = await asyncio.gather(
+        store.events.append_many(runs[0].id, [("a", {})]),
+        store.events.append_many(
+            MISSING, [("lost", {})], nodes=[NodeUpdate(node_id="x", status="a")]
+        ),
+        store.events.append_many(
+            runs[1].id, [("b", {})], nodes=[NodeUpdate(node_id="n", status="s")]
+        ),
+        store.runs.finish(MISSING, status="failed"),
+        store.runs.finish(runs[2].id, status="succeeded", events=[("run_finished", {})]),
+        return_exceptions=True,
+    )
+
+    assert results[0] == [1]
+    assert isinstance(results[1], NotFound)
+    assert results[2] == [1]
+    assert isinstance(results[3], NotFound)
+    assert not isinstance(results[4], BaseException)
+    assert results[4].status == "succeeded"
+    assert [e.type for e in await store.events.read(runs[1].id)] == ["b"]
+    assert [n.node_id for n in await store.nodes.list_for_run(runs[1].id)] == ["n"]
+    assert [e.type for e in await store.events.read(runs[2].id)] == ["run_finished"]
 
 
 async def test_read_events_after_a_sequence_number_in_numeric_order(store: Store) -> None:

@@ -68,9 +68,7 @@ class SqliteConversations:
         return conversation
 
     async def get(self, conversation_id: str) -> Conversation | None:
-        row = await self._db.fetch_one(
-            "SELECT * FROM conversations WHERE id = ?", (conversation_id,)
-        )
+        row = self._db.select_one("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
         return None if row is None else _conversation(row)
 
     async def list(
@@ -83,7 +81,7 @@ class SqliteConversations:
                 raise NotFound("conversation", last_id)
             after = " AND (updated_at < ? OR (updated_at = ? AND id > ?))"
             params = [last.updated_at, last.updated_at, last.id]
-        rows = await self._db.fetch_all(
+        rows = self._db.select(
             "SELECT * FROM conversations WHERE workflow_id = ? AND user = ?"
             f"{after} ORDER BY updated_at DESC, id LIMIT ?",
             [workflow_id, user, *params, limit],
@@ -136,14 +134,15 @@ class SqliteMessages:
             tokens=tokens,
             created_at=time.time(),
         )
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+
+        def add(conn: sqlite3.Connection) -> None:
+            cursor = conn.execute(
                 "UPDATE conversations SET updated_at = ? WHERE id = ?",
                 (message.created_at, conversation_id),
             )
             if cursor.rowcount == 0:
                 raise NotFound("conversation", conversation_id)
-            await conn.execute(
+            conn.execute(
                 "INSERT INTO messages (id, conversation_id, run_id, query, answer, inputs,"
                 " tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -157,6 +156,8 @@ class SqliteMessages:
                     message.created_at,
                 ),
             )
+
+        await self._db.run(add)
         return message
 
     async def list(
@@ -164,7 +165,7 @@ class SqliteMessages:
     ) -> builtins.list[Message]:
         before, params = "", []
         if first_id is not None:
-            first = await self._db.fetch_one(
+            first = self._db.select_one(
                 "SELECT created_at, id FROM messages WHERE id = ? AND conversation_id = ?",
                 (first_id, conversation_id),
             )
@@ -172,7 +173,7 @@ class SqliteMessages:
                 raise NotFound("message", first_id)
             before = " AND (created_at < ? OR (created_at = ? AND id < ?))"
             params = [first[0], first[0], first[1]]
-        rows = await self._db.fetch_all(
+        rows = self._db.select(
             f"SELECT * FROM messages WHERE conversation_id = ?{before}"
             " ORDER BY created_at DESC, id DESC LIMIT ?",
             [conversation_id, *params, limit],
@@ -180,7 +181,7 @@ class SqliteMessages:
         return [_message(row) for row in reversed(rows)]
 
     async def count(self, conversation_id: str) -> int:
-        row = await self._db.fetch_one(
+        row = self._db.select_one(
             "SELECT count(*) FROM messages WHERE conversation_id = ?", (conversation_id,)
         )
         return 0 if row is None else int(row[0])

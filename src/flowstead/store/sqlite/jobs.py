@@ -9,8 +9,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-import aiosqlite
-
 from flowstead.store.codec import dumps, to_record
 from flowstead.store.records import Job, JobStatus, WorkerBeat
 from flowstead.store.sqlite.database import Database
@@ -19,6 +17,12 @@ _JSON = ("payload",)
 _EXHAUSTED = (
     "SELECT 1 FROM jobs WHERE status = 'running' AND lease_until < ?"
     " AND attempts >= max_attempts LIMIT 1"
+)
+# Is anything claimable (of any kind: the claim filters by kind)? One row, NULL if not.
+_CLAIMABLE = (
+    "SELECT coalesce("
+    " (SELECT 1 FROM jobs WHERE status = 'queued' AND run_at <= ? LIMIT 1),"
+    " (SELECT 1 FROM jobs WHERE status = 'running' AND lease_until < ? LIMIT 1))"
 )
 _DEAD_ERROR = "'lease expired on attempt ' || attempts || ' of ' || max_attempts"
 
@@ -58,6 +62,25 @@ def queued_job(
     return job, params
 
 
+def _bury_expired(conn: sqlite3.Connection, now: float) -> None:
+    """Mark jobs whose lease expired on their last attempt dead, and fail their runs."""
+    dead = conn.execute(
+        f"UPDATE jobs SET status = 'dead', error = {_DEAD_ERROR}, worker_id = NULL,"
+        " lease_until = NULL, finished_at = ?, updated_at = ?"
+        " WHERE status = 'running' AND lease_until < ? AND attempts >= max_attempts"
+        " RETURNING run_id, error",
+        (now, now, now),
+    ).fetchall()
+    for run_id, error in dead:
+        if run_id is not None:
+            conn.execute(
+                "UPDATE runs SET status = 'failed', error = ?, finished_at = ?,"
+                " elapsed = ? - coalesce(started_at, created_at)"
+                " WHERE id = ? AND status IN ('queued', 'running')",
+                (f"the worker running it was lost: {error}", now, now, run_id),
+            )
+
+
 class SqliteJobs:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -84,41 +107,29 @@ class SqliteJobs:
         if kinds is not None:
             kind_filter = f" AND kind IN ({', '.join('?' * len(kinds))})"
             kind_params = list(kinds)
-        if await self._db.fetch_one(_EXHAUSTED, (now,)) is not None:
-            async with self._db.transaction() as conn:
-                await self._bury_expired(conn, now)
-        # Exhausted jobs are left out, so one whose lease expires after the check above
-        # waits for the next claim to bury it rather than getting an extra attempt. Two
-        # scalar subqueries, because an OR of both conditions sorts every due job.
-        rows = await self._db.write(
-            "UPDATE jobs SET status = 'running', worker_id = ?, lease_until = ?,"
-            " attempts = attempts + 1, updated_at = ? WHERE id = coalesce("
-            " (SELECT id FROM jobs WHERE status = 'running' AND lease_until < ?"
-            f" AND attempts < max_attempts{kind_filter} ORDER BY lease_until LIMIT 1),"
-            " (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ?"
-            f"{kind_filter} ORDER BY run_at, rowid LIMIT 1)) RETURNING *",
-            [worker_id, now + lease_seconds, now, now, *kind_params, now, *kind_params],
-        )
-        return _job(rows[0]) if rows else None
+        # Looking first keeps an idle worker from taking the write lock for nothing.
+        if self._db.select(_CLAIMABLE, (now, now))[0][0] is None:
+            return None
 
-    @staticmethod
-    async def _bury_expired(conn: aiosqlite.Connection, now: float) -> None:
-        """Mark jobs whose lease expired on their last attempt dead, and fail their runs."""
-        dead = await conn.execute_fetchall(
-            f"UPDATE jobs SET status = 'dead', error = {_DEAD_ERROR}, worker_id = NULL,"
-            " lease_until = NULL, finished_at = ?, updated_at = ?"
-            " WHERE status = 'running' AND lease_until < ? AND attempts >= max_attempts"
-            " RETURNING run_id, error",
-            (now, now, now),
-        )
-        for run_id, error in dead:
-            if run_id is not None:
-                await conn.execute(
-                    "UPDATE runs SET status = 'failed', error = ?, finished_at = ?,"
-                    " elapsed = ? - coalesce(started_at, created_at)"
-                    " WHERE id = ? AND status IN ('queued', 'running')",
-                    (f"the worker running it was lost: {error}", now, now, run_id),
-                )
+        def claim(conn: sqlite3.Connection) -> Job | None:
+            if conn.execute(_EXHAUSTED, (now,)).fetchall():
+                _bury_expired(conn, now)
+            # Exhausted jobs are left out, so one whose lease expires after the check
+            # above waits for the next claim to bury it rather than getting an extra
+            # attempt. Two scalar subqueries, because an OR of both conditions sorts
+            # every due job.
+            rows = conn.execute(
+                "UPDATE jobs SET status = 'running', worker_id = ?, lease_until = ?,"
+                " attempts = attempts + 1, updated_at = ? WHERE id = coalesce("
+                " (SELECT id FROM jobs WHERE status = 'running' AND lease_until < ?"
+                f" AND attempts < max_attempts{kind_filter} ORDER BY lease_until LIMIT 1),"
+                " (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ?"
+                f"{kind_filter} ORDER BY run_at, rowid LIMIT 1)) RETURNING *",
+                [worker_id, now + lease_seconds, now, now, *kind_params, now, *kind_params],
+            ).fetchall()
+            return _job(rows[0]) if rows else None
+
+        return await self._db.run(claim)
 
     async def heartbeat(self, job_id: str, worker_id: str, lease_seconds: float) -> bool:
         now = time.time()
@@ -179,7 +190,7 @@ class SqliteJobs:
         return bool(rows)
 
     async def get(self, job_id: str) -> Job | None:
-        row = await self._db.fetch_one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        row = self._db.select_one("SELECT * FROM jobs WHERE id = ?", (job_id,))
         return None if row is None else _job(row)
 
     async def list(
@@ -198,7 +209,7 @@ class SqliteJobs:
         if kind is not None:
             clauses.append("kind = ?")
             params.append(kind)
-        rows = await self._db.fetch_all(
+        rows = self._db.select(
             f"SELECT * FROM jobs WHERE {' AND '.join(clauses)}"
             " ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
             [*params, limit, offset],
@@ -221,5 +232,5 @@ class SqliteWorkers:
         return beat
 
     async def latest(self) -> WorkerBeat | None:
-        row = await self._db.fetch_one("SELECT * FROM workers ORDER BY beat_at DESC LIMIT 1")
+        row = self._db.select_one("SELECT * FROM workers ORDER BY beat_at DESC LIMIT 1")
         return None if row is None else to_record(WorkerBeat, row, ("info",))

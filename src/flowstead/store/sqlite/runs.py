@@ -6,15 +6,15 @@ import builtins
 import sqlite3
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
-
-import aiosqlite
 
 from flowstead.store.codec import dumps, loads, to_record
 from flowstead.store.errors import NotFound
-from flowstead.store.protocol import RUN_JOB_KIND
+from flowstead.store.protocol import RUN_JOB_KIND, NewEvent, NodeUpdate
 from flowstead.store.records import NodeExecution, Run
 from flowstead.store.sqlite.database import Database
+from flowstead.store.sqlite.events import UPSERT_NODE, append_events, node_params
 from flowstead.store.sqlite.jobs import INSERT_JOB, queued_job
 
 # Every column but the draft snapshot, which only `document()` reads.
@@ -35,8 +35,20 @@ def _json_or_null(value: Any) -> str | None:
     return None if value is None else dumps(value)
 
 
-async def _exists(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> bool:
-    return bool(await conn.execute_fetchall(sql, params))
+def _exists(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> bool:
+    return bool(conn.execute(sql, params).fetchall())
+
+
+def _update(
+    conn: sqlite3.Connection, run_id: str, assignments: str, params: tuple[Any, ...]
+) -> Run:
+    rows = conn.execute(
+        f"UPDATE runs SET {assignments} WHERE id = ? RETURNING {_RUN_COLUMNS}",
+        (*params, run_id),
+    ).fetchall()
+    if not rows:
+        raise NotFound("run", run_id)
+    return _run(rows[0])
 
 
 class SqliteRuns:
@@ -80,69 +92,67 @@ class SqliteRuns:
             job_id=job.id,
             created_at=job.created_at,
         )
-        async with self._db.transaction() as conn:
-            draft = await self._check_references(conn, run)
-            await conn.execute(
+        run_params = (
+            run.id,
+            workflow_id,
+            version,
+            mode,
+            source,
+            user,
+            dumps(inputs),
+            conversation_id,
+            parent_run_id,
+            resumed_from,
+            run.job_id,
+        )
+
+        def create(conn: sqlite3.Connection) -> Run:
+            draft = self._check_references(conn, run)
+            conn.execute(
                 "INSERT INTO runs (id, workflow_id, version, status, mode, source, user, inputs,"
                 " conversation_id, parent_run_id, resumed_from, job_id, draft_document,"
                 " created_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    run.id,
-                    workflow_id,
-                    version,
-                    mode,
-                    source,
-                    user,
-                    dumps(inputs),
-                    conversation_id,
-                    parent_run_id,
-                    resumed_from,
-                    run.job_id,
-                    draft,
-                    run.created_at,
-                ),
+                (*run_params, draft, run.created_at),
             )
-            await conn.execute(INSERT_JOB, job_params)
-        return run
+            conn.execute(INSERT_JOB, job_params)
+            return run
+
+        return await self._db.run(create)
 
     @staticmethod
-    async def _check_references(conn: aiosqlite.Connection, run: Run) -> str | None:
+    def _check_references(conn: sqlite3.Connection, run: Run) -> str | None:
         """Raise NotFound for a missing referent; returns the draft document to snapshot."""
         draft: str | None = None
         if run.version is None:
-            rows = list(
-                await conn.execute_fetchall(
-                    "SELECT document FROM workflows WHERE id = ?", (run.workflow_id,)
-                )
-            )
+            rows = conn.execute(
+                "SELECT document FROM workflows WHERE id = ?", (run.workflow_id,)
+            ).fetchall()
             if not rows:
                 raise NotFound("workflow", run.workflow_id)
             draft = rows[0][0]
-        elif not await _exists(
+        elif not _exists(
             conn,
             "SELECT 1 FROM workflow_versions WHERE workflow_id = ? AND number = ?",
             (run.workflow_id, run.version),
         ):
             raise NotFound("workflow version", f"{run.workflow_id} v{run.version}")
-        if run.conversation_id is not None and not await _exists(
+        if run.conversation_id is not None and not _exists(
             conn,
             "SELECT 1 FROM conversations WHERE id = ? AND workflow_id = ?",
             (run.conversation_id, run.workflow_id),
         ):
             raise NotFound("conversation", run.conversation_id)
         for other in (run.parent_run_id, run.resumed_from):
-            if other is not None and not await _exists(
-                conn, "SELECT 1 FROM runs WHERE id = ?", (other,)
-            ):
+            if other is not None and not _exists(conn, "SELECT 1 FROM runs WHERE id = ?", (other,)):
                 raise NotFound("run", other)
         return draft
 
     async def get(self, run_id: str) -> Run | None:
-        row = await self._db.fetch_one(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+        row = self._db.select_one(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
         return None if row is None else _run(row)
 
     async def document(self, run_id: str) -> dict[str, Any] | None:
-        row = await self._db.fetch_one(
+        row = self._db.select_one(
             "SELECT coalesce(r.draft_document, v.document) FROM runs r"
             " LEFT JOIN workflow_versions v ON v.workflow_id = r.workflow_id"
             " AND v.number = r.version WHERE r.id = ?",
@@ -165,7 +175,7 @@ class SqliteRuns:
         if status is not None:
             clauses.append("status = ?")
             params.append(status)
-        rows = await self._db.fetch_all(
+        rows = self._db.select(
             f"SELECT {_RUN_COLUMNS} FROM runs WHERE {' AND '.join(clauses)}"
             " ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
             [*params, limit, offset],
@@ -188,23 +198,26 @@ class SqliteRuns:
         error: str | None = None,
         total_tokens: int = 0,
         total_steps: int = 0,
+        events: Sequence[NewEvent] = (),
+        nodes: Sequence[NodeUpdate] = (),
     ) -> Run:
         now = time.time()
-        return await self._update(
-            run_id,
+        assignments = (
             "status = ?, outputs = ?, error = ?, total_tokens = ?, total_steps = ?,"
-            " finished_at = ?, elapsed = ? - coalesce(started_at, created_at)",
-            (status, _json_or_null(outputs), error, total_tokens, total_steps, now, now),
+            " finished_at = ?, elapsed = ? - coalesce(started_at, created_at)"
         )
+        params = (status, _json_or_null(outputs), error, total_tokens, total_steps, now, now)
+        encoded = [(type, dumps(data)) for type, data in events]
+
+        def finish(conn: sqlite3.Connection) -> Run:
+            run = _update(conn, run_id, assignments, params)
+            append_events(conn, run_id, encoded, nodes, now)
+            return run
+
+        return await self._db.run(finish)
 
     async def _update(self, run_id: str, assignments: str, params: tuple[Any, ...]) -> Run:
-        rows = await self._db.write(
-            f"UPDATE runs SET {assignments} WHERE id = ? RETURNING {_RUN_COLUMNS}",
-            (*params, run_id),
-        )
-        if not rows:
-            raise NotFound("run", run_id)
-        return _run(rows[0])
+        return await self._db.run(lambda conn: _update(conn, run_id, assignments, params))
 
     async def request_stop(self, run_id: str) -> bool:
         rows = await self._db.write(
@@ -213,7 +226,7 @@ class SqliteRuns:
         return bool(rows)
 
     async def stop_requested(self, run_id: str) -> bool:
-        row = await self._db.fetch_one("SELECT stop_requested FROM runs WHERE id = ?", (run_id,))
+        row = self._db.select_one("SELECT stop_requested FROM runs WHERE id = ?", (run_id,))
         return row is not None and bool(row[0])
 
 
@@ -238,46 +251,40 @@ class SqliteNodeExecutions:
         tokens: int = 0,
         attempt: int = 1,
     ) -> NodeExecution:
-        try:
-            rows = await self._db.write(
-                'INSERT INTO node_executions (id, run_id, node_id, "index", node_type,'
-                " title, status, inputs, outputs, error, started_at, finished_at,"
-                " tokens, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                ' ON CONFLICT (run_id, node_id, "index") DO UPDATE SET'
-                " node_type = excluded.node_type, title = excluded.title,"
-                " status = excluded.status, inputs = excluded.inputs,"
-                " outputs = excluded.outputs, error = excluded.error,"
-                " started_at = excluded.started_at, finished_at = excluded.finished_at,"
-                " tokens = excluded.tokens, attempt = excluded.attempt RETURNING *",
-                (
-                    str(uuid.uuid4()),
-                    run_id,
-                    node_id,
-                    index,
-                    node_type,
-                    title,
-                    status,
-                    _json_or_null(inputs),
-                    _json_or_null(outputs),
-                    error,
-                    started_at,
-                    finished_at,
-                    tokens,
-                    attempt,
-                ),
-            )
-        except sqlite3.IntegrityError as exc:
-            raise NotFound("run", run_id) from exc
-        return to_record(NodeExecution, rows[0], _NODE_JSON)
+        node = NodeUpdate(
+            node_id=node_id,
+            status=status,
+            index=index,
+            node_type=node_type,
+            title=title,
+            inputs=inputs,
+            outputs=outputs,
+            error=error,
+            started_at=started_at,
+            finished_at=finished_at,
+            tokens=tokens,
+            attempt=attempt,
+        )
+
+        def record(conn: sqlite3.Connection) -> NodeExecution:
+            try:
+                rows = conn.execute(
+                    f"{UPSERT_NODE} RETURNING *", node_params(run_id, node)
+                ).fetchall()
+            except sqlite3.IntegrityError as exc:
+                raise NotFound("run", run_id) from exc
+            return to_record(NodeExecution, rows[0], _NODE_JSON)
+
+        return await self._db.run(record)
 
     async def list_for_run(self, run_id: str) -> builtins.list[NodeExecution]:
-        rows = await self._db.fetch_all(
+        rows = self._db.select(
             "SELECT * FROM node_executions WHERE run_id = ? ORDER BY rowid", (run_id,)
         )
         return [to_record(NodeExecution, row, _NODE_JSON) for row in rows]
 
     async def finished_outputs(self, run_id: str) -> dict[str, dict[str, Any]]:
-        rows = await self._db.fetch_all(
+        rows = self._db.select(
             "SELECT node_id, outputs FROM node_executions"
             " WHERE run_id = ? AND \"index\" = 0 AND status = 'succeeded'",
             (run_id,),

@@ -69,7 +69,7 @@ class SqliteWorkflows:
         return workflow
 
     async def get(self, workflow_id: str) -> Workflow | None:
-        row = await self._db.fetch_one("SELECT * FROM workflows WHERE id = ?", (workflow_id,))
+        row = self._db.select_one("SELECT * FROM workflows WHERE id = ?", (workflow_id,))
         return None if row is None else _workflow(row)
 
     async def list(
@@ -79,7 +79,7 @@ class SqliteWorkflows:
         if search:
             where = "WHERE instr(lower(name), lower(?)) OR instr(lower(description), lower(?))"
             params = [search, search]
-        rows = await self._db.fetch_all(
+        rows = self._db.select(
             f"SELECT * FROM workflows {where} ORDER BY updated_at DESC, id LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
@@ -122,39 +122,43 @@ class SqliteWorkflows:
 
     async def publish(self, workflow_id: str) -> WorkflowVersion:
         now = time.time()
-        async with self._db.transaction() as conn:
-            rows = await conn.execute_fetchall(
+        version_id = str(uuid.uuid4())
+
+        def publish(conn: sqlite3.Connection) -> WorkflowVersion:
+            rows = conn.execute(
                 "INSERT INTO workflow_versions (id, workflow_id, number, name, description,"
                 " document, mode, trigger, created_at)"
                 " SELECT ?, id, coalesce(published_version, 0) + 1, name, description,"
                 " document, mode, trigger, ? FROM workflows WHERE id = ? RETURNING *",
-                (str(uuid.uuid4()), now, workflow_id),
-            )
+                (version_id, now, workflow_id),
+            ).fetchall()
             if not rows:
                 raise NotFound("workflow", workflow_id)
-            version = _version(next(iter(rows)))
-            await conn.execute(
+            version = _version(rows[0])
+            conn.execute(
                 "UPDATE workflows SET published_version = ? WHERE id = ?",
                 (version.number, workflow_id),
             )
-        return version
+            return version
+
+        return await self._db.run(publish)
 
     async def list_versions(self, workflow_id: str) -> builtins.list[WorkflowVersion]:
-        rows = await self._db.fetch_all(
+        rows = self._db.select(
             "SELECT * FROM workflow_versions WHERE workflow_id = ? ORDER BY number DESC",
             (workflow_id,),
         )
         return [_version(row) for row in rows]
 
     async def get_version(self, workflow_id: str, number: int) -> WorkflowVersion | None:
-        row = await self._db.fetch_one(
+        row = self._db.select_one(
             "SELECT * FROM workflow_versions WHERE workflow_id = ? AND number = ?",
             (workflow_id, number),
         )
         return None if row is None else _version(row)
 
     async def latest_version(self, workflow_id: str) -> WorkflowVersion | None:
-        row = await self._db.fetch_one(
+        row = self._db.select_one(
             "SELECT * FROM workflow_versions WHERE workflow_id = ? ORDER BY number DESC LIMIT 1",
             (workflow_id,),
         )

@@ -3,23 +3,34 @@
 An event's record key is `[run_id, seq]`: a run's log is one ordered key range, read
 without sorting, and a duplicate sequence number cannot be written. The run record holds
 `last_seq`; bumping it in the appending transaction makes concurrent appenders conflict
-(one retries) instead of interleaving.
+(one retries) instead of interleaving. Node executions written with events go in the
+same transaction.
 """
 
 from __future__ import annotations
 
 import builtins
 import time
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
+
 from flowstead.store.codec import dumps, to_record
+from flowstead.store.protocol import NewEvent, NodeUpdate
 from flowstead.store.records import RunEvent
 from flowstead.store.surreal.database import SurrealDatabase, rid
 
 MAX_SEQ = 2**63 - 1
 
-_APPEND = """
+MARK_RUNNING = """
+UPDATE $run SET status = 'running', started_at = started_at ?? $now RETURN NONE;
+"""
+# Statements for the body of a transaction, with $run, $key, $now, $events and $nodes:
+# append the events (bumping the run's last_seq, which also checks that the run exists),
+# then insert or overwrite the node executions; $first is the seq before the first event.
+APPEND = """
 LET $last = (UPDATE $run SET last_seq = (last_seq ?? 0) + array::len($events)
     RETURN VALUE last_seq)[0];
 IF $last = NONE { THROW 'not_found:run:' + $key };
@@ -30,8 +41,48 @@ FOR $event IN $events {
         created_at: $now,
     } RETURN NONE;
 };
-RETURN $first;
+FOR $node IN $nodes {
+    LET $existing = (SELECT VALUE id FROM node_execution
+        WHERE run_id = $key AND node_id = $node.fields.node_id
+        AND index = $node.fields.index)[0];
+    IF $existing {
+        UPDATE $existing MERGE $node.fields RETURN NONE;
+    } ELSE {
+        CREATE type::thing('node_execution', $node.id) CONTENT $node.created RETURN NONE;
+    };
+};
 """
+
+
+def log_params(
+    run_id: str, events: Sequence[NewEvent], nodes: Sequence[NodeUpdate], now: float
+) -> dict[str, Any]:
+    """The parameters of `APPEND`."""
+    node_params = []
+    for n, node in enumerate(nodes):
+        fields = node_content(node)
+        # Listing sorts by recorded_at: a microsecond apart keeps the batch's order.
+        created = {**fields, "run_id": run_id, "recorded_at": now + n * 1e-6}
+        node_params.append({"id": str(uuid.uuid4()), "fields": fields, "created": created})
+    return {
+        "run": rid("run", run_id),
+        "key": run_id,
+        "now": now,
+        "nodes": node_params,
+        "events": [
+            {"n": n, "type": type, "data": dumps(data)}
+            for n, (type, data) in enumerate(events, start=1)
+        ],
+    }
+
+
+def node_content(node: NodeUpdate) -> dict[str, Any]:
+    """A node execution's stored fields (JSON values as text), without run and id."""
+    content = msgspec.structs.asdict(node)
+    for name in ("inputs", "outputs"):
+        if content[name] is not None:
+            content[name] = dumps(content[name])
+    return content
 
 
 class SurrealRunEvents:
@@ -42,22 +93,21 @@ class SurrealRunEvents:
         return (await self.append_many(run_id, [(type, data or {})]))[0]
 
     async def append_many(
-        self, run_id: str, events: Sequence[tuple[str, dict[str, Any]]]
+        self,
+        run_id: str,
+        events: Sequence[NewEvent],
+        *,
+        nodes: Sequence[NodeUpdate] = (),
+        mark_running: bool = False,
     ) -> builtins.list[int]:
-        if not events:
+        if not events and not nodes and not mark_running:
             return []
         first = await self._db.transaction(
-            _APPEND,
-            {
-                "run": rid("run", run_id),
-                "key": run_id,
-                "now": time.time(),
-                "events": [
-                    {"n": n, "type": type, "data": dumps(data)}
-                    for n, (type, data) in enumerate(events, start=1)
-                ],
-            },
+            f"{MARK_RUNNING if mark_running else ''}{APPEND}RETURN $first;",
+            log_params(run_id, events, nodes, time.time()),
         )
+        if not events:
+            return []
         return list(range(first + 1, first + len(events) + 1))
 
     async def read(

@@ -5,13 +5,15 @@ from __future__ import annotations
 import builtins
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from flowstead.store.codec import dumps, loads, to_record
 from flowstead.store.errors import NotFound
-from flowstead.store.protocol import RUN_JOB_KIND
+from flowstead.store.protocol import RUN_JOB_KIND, NewEvent, NodeUpdate
 from flowstead.store.records import NodeExecution, Run
 from flowstead.store.surreal.database import SurrealDatabase, plain, rid
+from flowstead.store.surreal.events import APPEND, log_params
 from flowstead.store.surreal.jobs import job_content
 
 _RUN_JSON = ("inputs", "outputs")
@@ -48,6 +50,13 @@ RETURN IF !$run { NONE } ELSE IF $draft { $draft } ELSE {
     (SELECT VALUE document FROM workflow_version
         WHERE workflow_id = $run.workflow_id AND number = $run.version)[0]
 };
+"""
+
+_FINISH = """
+LET $finished = (UPDATE $run SET status = $status, outputs = $outputs, error = $error,
+    total_tokens = $total_tokens, total_steps = $total_steps, finished_at = $now,
+    elapsed = $now - (started_at ?? created_at) RETURN AFTER)[0];
+IF !$finished { THROW 'not_found:run:' + $key };
 """
 
 _RECORD_NODE = """
@@ -171,21 +180,22 @@ class SurrealRuns:
         error: str | None = None,
         total_tokens: int = 0,
         total_steps: int = 0,
+        events: Sequence[NewEvent] = (),
+        nodes: Sequence[NodeUpdate] = (),
     ) -> Run:
-        return await self._update(
-            run_id,
-            "status = $status, outputs = $outputs, error = $error,"
-            " total_tokens = $total_tokens, total_steps = $total_steps, finished_at = $now,"
-            " elapsed = $now - (started_at ?? created_at)",
+        now = time.time()
+        row = await self._db.transaction(
+            f"{_FINISH}{APPEND if events or nodes else ''}RETURN $finished;",
             {
+                **log_params(run_id, events, nodes, now),
                 "status": status,
                 "outputs": _json_or_none(outputs),
                 "error": error,
                 "total_tokens": total_tokens,
                 "total_steps": total_steps,
-                "now": time.time(),
             },
         )
+        return _run(row)
 
     async def _update(self, run_id: str, assignments: str, params: dict[str, Any]) -> Run:
         rows = await self._db.write_rows(
