@@ -2,7 +2,9 @@
 
 Whatever arrived while the last write ran goes into the next write, in order: batches are
 as large as the store's pace makes them, and a lone text chunk is written at once, never
-held back waiting for company. Each write is followed by a `run:<id>` notification.
+held back waiting for company. A write stores the events with the node executions they
+start or end, and the last one records the run's end as well, each in one transaction.
+Each write of events is followed by a `run:<id>` notification, the last by `done:<id>`.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ import asyncio
 from types import TracebackType
 from typing import Any, Self
 
-from flowstead.services.notify import Notifier, run_topic
-from flowstead.store.protocol import Store
+from flowstead.services.notify import Notifier, done_topic, run_topic
+from flowstead.store.protocol import NodeUpdate, Store
 
 
 class EventLog:
@@ -21,7 +23,9 @@ class EventLog:
         self._notifier = notifier
         self._run_id = run_id
         self._events: list[tuple[str, dict[str, Any]]] = []
-        self._nodes: list[dict[str, Any]] = []
+        self._nodes: list[NodeUpdate] = []
+        self._end: dict[str, Any] | None = None
+        self._start = False
         self._pending = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -54,16 +58,29 @@ class EventLog:
         self._events.append((type, data))
         self._wake()
 
+    def mark_running(self) -> None:
+        """Mark the run `running` with the next write, in the same transaction."""
+        self._start = True
+
     def record_node(self, **execution: Any) -> None:
-        """Insert or overwrite a node execution (the fields of `store.nodes.record`)."""
+        """Insert or overwrite a node execution (the fields of `NodeUpdate`)."""
         self._raise_failure()
-        self._nodes.append(execution)
+        self._nodes.append(NodeUpdate(**execution))
         self._wake()
 
     async def flush(self) -> None:
         """Wait until everything added so far is stored."""
         await self._idle.wait()
         self._raise_failure()
+
+    async def finish(self, event: tuple[str, dict[str, Any]], **end: Any) -> None:
+        """Store the last event with the run's end (the fields of `store.runs.finish`),
+        after everything added before it, and wait until it is stored."""
+        self._raise_failure()
+        self._events.append(event)
+        self._end = end
+        self._wake()
+        await self.flush()
 
     def _wake(self) -> None:
         self._idle.clear()
@@ -73,22 +90,40 @@ class EventLog:
         if self._failure is not None:
             raise self._failure
 
+    async def _write(
+        self,
+        events: list[tuple[str, dict[str, Any]]],
+        nodes: list[NodeUpdate],
+        end: dict[str, Any] | None,
+        start: bool,
+    ) -> None:
+        if end is None:
+            await self._store.events.append_many(
+                self._run_id, events, nodes=nodes, mark_running=start
+            )
+            return
+        if start:  # ended before its first write: it did start (`started_at`)
+            await self._store.events.append_many(self._run_id, [], mark_running=True)
+        await self._store.runs.finish(self._run_id, **end, events=events, nodes=nodes)
+
     async def _write_loop(self) -> None:
         try:
             while True:
                 await self._pending.wait()
                 self._pending.clear()
-                while self._events or self._nodes:
+                while self._events or self._nodes or self._end is not None:
                     nodes, self._nodes = self._nodes, []
                     events, self._events = self._events, []
+                    end, self._end = self._end, None
                     # A node that started and finished since the last write is written
                     # once, finished: the record is keyed by node and index anyway.
-                    latest = {(n["node_id"], n.get("index", 0)): n for n in nodes}
-                    for execution in latest.values():
-                        await self._store.nodes.record(run_id=self._run_id, **execution)
+                    latest = list({(n.node_id, n.index): n for n in nodes}.values())
+                    start, self._start = self._start, False
+                    await self._write(events, latest, end, start)
                     if events:
-                        await self._store.events.append_many(self._run_id, events)
                         self._notifier.publish(run_topic(self._run_id))
+                    if end is not None:
+                        self._notifier.publish(done_topic(self._run_id))
                 self._idle.set()
         except Exception as exc:
             self._failure = exc

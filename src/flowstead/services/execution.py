@@ -33,7 +33,7 @@ from flowstead.engine.ports import ChatMessage
 from flowstead.services.compiled import CompiledWorkflows, Unrunnable
 from flowstead.services.eventlog import EventLog
 from flowstead.services.inputs import split_system
-from flowstead.services.notify import Notifier, run_topic, stop_topic
+from flowstead.services.notify import Notifier, done_topic, run_topic, stop_topic
 from flowstead.services.resume import edit, read_log, rerun_nodes, snapshot
 from flowstead.services.runs import TERMINAL
 from flowstead.store.protocol import Store
@@ -115,7 +115,7 @@ class RunExecutor:
             verb = "continue" if run.status == "running" else "start"
             await self._fail(run, events, f"the run cannot {verb}: {exc}")
             return
-        await self._store.runs.mark_running(run.id)
+        events.mark_running()
         log.info("run started", extra={"resumed": resume is not None})
         inputs, system = split_system(run.inputs)
         conversation, history = await self._chat_state(run)
@@ -205,9 +205,8 @@ class RunExecutor:
             message_id = await self._store_turn(run, finished)
             if message_id is not None:
                 data["message_id"] = message_id
-        events.append(kind, data)
-        await events.flush()
-        await self._record_end(run, finished)
+        await events.finish((kind, data), **_end(finished))
+        _log_end(finished)
 
     async def _store_turn(self, run: Run, finished: RunFinished) -> str | None:
         """Keep the conversation's variables and, for a run that answered, the turn."""
@@ -229,22 +228,31 @@ class RunExecutor:
         return message.id
 
     async def _record_end(self, run: Run, finished: RunFinished) -> None:
-        await self._store.runs.finish(
-            run.id,
-            status=finished.status,
-            outputs=finished.outputs,
-            error=finished.error,
-            total_tokens=finished.total_tokens,
-            total_steps=finished.total_steps,
-        )
+        """The end of a run whose `run_finished` is already in its log."""
+        await self._store.runs.finish(run.id, **_end(finished))
         self._notifier.publish(run_topic(run.id))
-        log.info("run finished", extra={"status": finished.status, "error": finished.error})
+        self._notifier.publish(done_topic(run.id))
+        _log_end(finished)
 
     async def _fail(self, run: Run, events: EventLog, error: str) -> None:
         finished = RunFinished(status="failed", error=error)
-        events.append(*_encode(finished))
-        await events.flush()
-        await self._record_end(run, finished)
+        await events.finish(_encode(finished), **_end(finished))
+        _log_end(finished)
+
+
+def _end(finished: RunFinished) -> dict[str, Any]:
+    """The fields of `store.runs.finish` for the run's end."""
+    return {
+        "status": finished.status,
+        "outputs": finished.outputs,
+        "error": finished.error,
+        "total_tokens": finished.total_tokens,
+        "total_steps": finished.total_steps,
+    }
+
+
+def _log_end(finished: RunFinished) -> None:
+    log.info("run finished", extra={"status": finished.status, "error": finished.error})
 
 
 def _record(events: EventLog, event: Event) -> None:

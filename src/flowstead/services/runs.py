@@ -20,7 +20,7 @@ from flowstead.services.inputs import (
     InvalidInputs,
     check_inputs,
 )
-from flowstead.services.notify import JOBS, Notifier, run_topic, stop_topic
+from flowstead.services.notify import JOBS, Notifier, done_topic, run_topic, stop_topic
 from flowstead.store.protocol import Store
 from flowstead.store.records import Conversation, Run, RunEvent
 
@@ -146,12 +146,12 @@ class RunService:
 
     async def wait(self, run_id: str) -> Run | None:
         """The run once it has finished (None if there is no such run)."""
-        with self._notifier.subscribe(run_topic(run_id)) as appended:
+        with self._notifier.subscribe(done_topic(run_id)) as done:
             while True:
                 run = await self._store.runs.get(run_id)
                 if run is None or run.status in TERMINAL:
                     return run
-                await appended.wait(self._poll)
+                await done.wait(self._poll)
 
     async def rerun_from(
         self, run_id: str, node_id: str, edits: Mapping[str, Any] | None = None

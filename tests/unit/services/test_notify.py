@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from pathlib import Path
 
 import pytest
 
-from flowstead.services.notify import JOBS, Notifier, run_topic
+from flowstead.services.notify import EVERYTHING, JOBS, Notifier, run_topic
 
 
 async def test_a_publication_wakes_another_notifier(tmp_path: Path) -> None:
@@ -65,3 +66,54 @@ async def test_without_a_socket_only_this_process_is_woken(tmp_path: Path) -> No
             notifier.publish(JOBS)
             assert await here.wait(5)
             assert not await there.wait(0.05)
+
+
+async def test_topics_published_in_one_turn_go_out_as_one_datagram(tmp_path: Path) -> None:
+    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    receiver.bind(str(tmp_path / "1-peer.sock"))
+    receiver.setblocking(False)
+    try:
+        async with Notifier(tmp_path) as publisher:
+            publisher.publish(run_topic("r1"))
+            publisher.publish(run_topic("r2"))
+            publisher.publish(run_topic("r1"))
+            await asyncio.sleep(0)
+            datagram = receiver.recv(65536)
+            assert sorted(datagram.decode().split("\n")) == ["run:r1", "run:r2"]
+            with pytest.raises(BlockingIOError):
+                receiver.recv(65536)
+    finally:
+        receiver.close()
+
+
+async def test_a_full_receiver_gets_every_topic_once_it_reads_again(tmp_path: Path) -> None:
+    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    receiver.bind(str(tmp_path / "1-peer.sock"))
+    receiver.setblocking(False)
+    published = {run_topic(f"r{n}") for n in range(200)}
+    try:
+        async with Notifier(tmp_path) as publisher:
+            for topic in sorted(published):  # one turn each: one datagram each
+                publisher.publish(topic)
+                await asyncio.sleep(0)
+            received: set[str] = set()
+            async with asyncio.timeout(5):
+                while not (published <= received or "*" in received):
+                    try:
+                        received |= set(receiver.recv(65536).decode().split("\n"))
+                    except BlockingIOError:
+                        await asyncio.sleep(0.001)
+    finally:
+        receiver.close()
+
+
+async def test_everything_wakes_every_subscriber(tmp_path: Path) -> None:
+    async with Notifier(tmp_path) as listener:
+        sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            with listener.subscribe(JOBS) as jobs, listener.subscribe(run_topic("r1")) as run:
+                sender.sendto(EVERYTHING.encode(), str(tmp_path / listener._name))
+                assert await jobs.wait(5)
+                assert await run.wait(5)
+        finally:
+            sender.close()
