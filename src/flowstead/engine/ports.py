@@ -159,6 +159,11 @@ class RetrievedChunk(msgspec.Struct, frozen=True):
     metadata: dict[str, Any] = {}
 
 
+RetrievalMode = Literal["hybrid", "text", "vector"]
+"""`hybrid`: each knowledge base as it is set up (full-text and vectors fused, unless it is
+set to one method); `text` or `vector`: that method alone."""
+
+
 class Retriever(Protocol):
     async def retrieve(
         self,
@@ -168,6 +173,7 @@ class Retriever(Protocol):
         top_k: int,
         score_threshold: float | None,
         filters: Mapping[str, Any] | None = None,
+        mode: RetrievalMode = "hybrid",
     ) -> list[RetrievedChunk]: ...
 
 

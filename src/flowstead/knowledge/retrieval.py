@@ -3,13 +3,17 @@
 Implements the engine's `Retriever` port (knowledge bases named, as workflows refer to
 them) and offers the detailed search the query endpoint shows: each chunk's fused score
 with its rank and score in each method.
+
+Each knowledge base says how it is searched (`KnowledgeBase.retrieval`): both methods
+fused, or one alone, and the vectors' share of a fused vote. A search in another mode than
+hybrid uses that method alone on every knowledge base.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -19,11 +23,17 @@ from flowstead.knowledge.filters import metadata_filters
 from flowstead.knowledge.fusion import reciprocal_rank_fusion
 from flowstead.knowledge.terms import query_terms
 from flowstead.store.protocol import MetadataFilters, Store
-from flowstead.store.records import Chunk, ChunkHit, KnowledgeBase
+from flowstead.store.records import Chunk, ChunkHit, KnowledgeBase, RetrievalMode
 
-Mode = Literal["hybrid", "text", "vector"]
+Mode = RetrievalMode
 # Each method ranks this many candidates (at least) before fusion.
 MIN_DEPTH = 40
+# The vectors' share of a hybrid search's vote when a knowledge base does not set one.
+# The built-in 64-dimension model's vectors, given any share that changes the first five
+# results, help about as many queries of the labelled set as they hurt (README, "Retrieval
+# quality"): at 0.01 they keep the full-text order and fill in when it finds too few.
+BUILTIN_VECTOR_WEIGHT = 0.01
+PROVIDER_VECTOR_WEIGHT = 0.5
 
 
 class UnknownKnowledgeBase(LookupError):
@@ -57,6 +67,7 @@ class KnowledgeRetriever:
         top_k: int,
         score_threshold: float | None,
         filters: Mapping[str, Any] | None = None,
+        mode: Mode = "hybrid",
     ) -> list[RetrievedChunk]:
         found = await self.search(
             await self.resolve(knowledge_bases),
@@ -64,6 +75,7 @@ class KnowledgeRetriever:
             top_k=top_k,
             score_threshold=score_threshold,
             filters=metadata_filters(filters),
+            mode=mode,
         )
         return [
             RetrievedChunk(
@@ -101,32 +113,31 @@ class KnowledgeRetriever:
         mode: Mode = "hybrid",
     ) -> list[Found]:
         """The `top_k` best chunks of these knowledge bases with a fused score of at
-        least `score_threshold`."""
+        least `score_threshold`; `hybrid` searches each knowledge base as it is set up."""
         if not kbs or top_k <= 0 or not query.strip():
             return []
         depth = max(4 * top_k, MIN_DEPTH)
+        weights: dict[str, _Weights] = {}
+        # Knowledge bases embedding alike share one query vector and one vector search.
+        groups: dict[tuple[str | None, str], tuple[Embedder, list[KnowledgeBase]]] = {}
+        for kb in kbs:
+            embedder = self._embedder_for(kb)
+            weights[kb.id] = _weights(kb, mode, embedder is not None)
+            if embedder is not None and weights[kb.id].vector is not None:
+                groups.setdefault(model_key(kb), (embedder, []))[1].append(kb)
+        text_kbs = [kb.id for kb in kbs if weights[kb.id].text is not None]
         searches = []
-        vector_searches = []
-        if mode != "vector":
+        if text_kbs:
             terms = query_terms(query)
             searches.append(
-                self._store.chunks.search_text(
-                    [kb.id for kb in kbs], terms, limit=depth, filters=filters
-                )
+                self._store.chunks.search_text(text_kbs, terms, limit=depth, filters=filters)
             )
-        if mode != "text":
-            groups: dict[tuple[str | None, str], list[KnowledgeBase]] = {}
-            for kb in kbs:
-                groups.setdefault(model_key(kb), []).append(kb)
-            for group in groups.values():
-                embedder = self._embedder_for(group[0])
-                if embedder is not None:  # else this group is searched full-text only
-                    vector_searches.append(self._vector(embedder, group, query, depth, filters))
-        rankings = await asyncio.gather(*searches, *vector_searches)
-        text = rankings[0] if searches else []
-        vectors = rankings[len(searches) :]
-        methods = len(searches) + bool(vector_searches)
-        ranked = _fuse(kbs, text, vectors, lists_per_chunk=max(methods, 1))
+        for embedder, group in groups.values():
+            searches.append(self._vector(embedder, group, query, depth, filters))
+        rankings = await asyncio.gather(*searches)
+        text = rankings[0] if text_kbs else []
+        vectors = rankings[1:] if text_kbs else rankings
+        ranked = _fuse(kbs, weights, text, vectors)
         kept = [f for f in ranked if score_threshold is None or f.score >= score_threshold]
         return kept[:top_k]
 
@@ -144,17 +155,50 @@ class KnowledgeRetriever:
         )
 
 
+class _Weights(NamedTuple):
+    """A knowledge base's weight for each method; None: that method is not searched."""
+
+    text: float | None
+    vector: float | None
+
+
+def vector_weight(kb: KnowledgeBase) -> float:
+    """The vectors' share of a hybrid search of this knowledge base (0…1)."""
+    if kb.retrieval.vector_weight is not None:
+        return kb.retrieval.vector_weight
+    return BUILTIN_VECTOR_WEIGHT if kb.embedding_provider is None else PROVIDER_VECTOR_WEIGHT
+
+
+def _weights(kb: KnowledgeBase, mode: Mode, has_vectors: bool) -> _Weights:
+    """How a search in `mode` treats this knowledge base (without an embedder: full-text)."""
+    method = kb.retrieval.mode if mode == "hybrid" else mode
+    if method == "text" or (method == "hybrid" and not has_vectors):
+        return _Weights(1.0, None)
+    if method == "vector":
+        return _Weights(None, 1.0 if has_vectors else None)
+    share = vector_weight(kb)
+    return _Weights(1.0 - share, share)
+
+
 def _fuse(
     kbs: Sequence[KnowledgeBase],
+    weights: Mapping[str, _Weights],
     text: Sequence[ChunkHit],
     vectors: Sequence[Sequence[ChunkHit]],
-    *,
-    lists_per_chunk: int,
 ) -> list[Found]:
     chunks = {hit.chunk.id: hit.chunk for hits in (text, *vectors) for hit in hits}
+
+    def by_text(chunk_id: str) -> float:
+        return weights[chunks[chunk_id].kb_id].text or 0.0
+
+    def by_vector(chunk_id: str) -> float:
+        return weights[chunks[chunk_id].kb_id].vector or 0.0
+
     fused = reciprocal_rank_fusion(
-        [[hit.chunk.id for hit in hits] for hits in (text, *vectors)],
-        lists_per_item=lists_per_chunk,
+        [
+            ([hit.chunk.id for hit in text], by_text),
+            *(([hit.chunk.id for hit in hits], by_vector) for hits in vectors),
+        ]
     )
     text_hits = {hit.chunk.id: (rank, hit.score) for rank, hit in enumerate(text, 1)}
     vector_hits = {
@@ -178,5 +222,12 @@ def _fuse(
                 vector_score=vector_score,
             )
         )
-    found.sort(key=lambda f: (-f.score, f.chunk.id))
+    found.sort(key=_order)
     return found
+
+
+def _order(found: Found) -> tuple[float, int, int, str]:
+    """Best score first; a tie (ranks swapped between the methods at even weights) goes
+    to the better full-text rank, then the better vector rank, then the chunk id."""
+    last = 1 << 30
+    return (-found.score, found.text_rank or last, found.vector_rank or last, found.chunk.id)

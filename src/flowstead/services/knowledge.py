@@ -24,7 +24,7 @@ from flowstead.services.collaborators import StoredProviders
 from flowstead.services.notify import JOBS, Notifier
 from flowstead.store.errors import NotFound
 from flowstead.store.protocol import Store
-from flowstead.store.records import Chunk, KnowledgeBase, KnowledgeDocument
+from flowstead.store.records import Chunk, KnowledgeBase, KnowledgeDocument, RetrievalSettings
 
 EMBEDDING_KINDS = ("openai", "ollama")
 MIN_CHUNK, MAX_CHUNK = 100, 8000
@@ -47,6 +47,7 @@ class KnowledgeSettings:
     chunk_size: int = 512
     chunk_overlap: int = 64
     separators: tuple[str, ...] = ()
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
 
     @classmethod
     def of(cls, kb: KnowledgeBase) -> KnowledgeSettings:
@@ -58,6 +59,7 @@ class KnowledgeSettings:
             chunk_size=kb.chunk_size,
             chunk_overlap=kb.chunk_overlap,
             separators=tuple(kb.separators),
+            retrieval=kb.retrieval,
         )
 
     def indexes_like(self, other: KnowledgeSettings) -> bool:
@@ -109,6 +111,7 @@ class KnowledgeService:
             chunk_size=settings.chunk_size,
             chunk_overlap=settings.chunk_overlap,
             separators=settings.separators,
+            retrieval=settings.retrieval,
         )
 
     async def update(self, kb_id: str, settings: KnowledgeSettings) -> KnowledgeBase:
@@ -124,6 +127,7 @@ class KnowledgeService:
             chunk_size=settings.chunk_size,
             chunk_overlap=settings.chunk_overlap,
             separators=settings.separators,
+            retrieval=settings.retrieval,
         )
         if not settings.indexes_like(before):
             await self.reindex(kb_id)
@@ -267,6 +271,12 @@ class KnowledgeService:
             raise KnowledgeRejected(
                 f"`separators` must be at most {MAX_SEPARATORS} non-empty strings"
                 f" (default: {list(DEFAULT_SEPARATORS)})"
+            )
+        weight = settings.retrieval.vector_weight
+        if weight is not None and not 0 <= weight <= 1:
+            raise KnowledgeRejected(
+                "`retrieval.vector_weight` must be from 0 (full-text decides) to 1 (vectors"
+                " decide), or left out for the model's default"
             )
         if settings.embedding_provider is None:
             return

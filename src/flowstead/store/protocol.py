@@ -28,6 +28,7 @@ from flowstead.store.records import (
     NewChunk,
     NodeExecution,
     ProviderSettings,
+    RetrievalSettings,
     Run,
     RunEvent,
     WorkerBeat,
@@ -419,8 +420,9 @@ class KnowledgeBases(Protocol):
         chunk_size: int = 512,
         chunk_overlap: int = 64,
         separators: Sequence[str] = (),
+        retrieval: RetrievalSettings | None = None,
     ) -> KnowledgeBase:
-        """Raises `Conflict` if the name is taken."""
+        """Raises `Conflict` if the name is taken; `retrieval` None: the defaults."""
         ...
 
     async def get(self, kb_id: str) -> KnowledgeBase | None: ...
@@ -442,6 +444,7 @@ class KnowledgeBases(Protocol):
         chunk_size: int,
         chunk_overlap: int,
         separators: Sequence[str],
+        retrieval: RetrievalSettings,
     ) -> KnowledgeBase:
         """Replace the settings; raises `NotFound`, or `Conflict` if the name is taken."""
         ...

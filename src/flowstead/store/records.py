@@ -11,6 +11,7 @@ from typing import Any, Literal
 import msgspec
 
 JobStatus = Literal["queued", "running", "done", "failed", "dead"]
+RetrievalMode = Literal["hybrid", "text", "vector"]
 
 
 class Workflow(msgspec.Struct, frozen=True, kw_only=True):
@@ -184,6 +185,14 @@ class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: float
 
 
+class RetrievalSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """How a knowledge base is searched: full-text, vectors, or both fused by rank, where
+    `vector_weight` is the vectors' share of the vote (0…1; None: chosen by the model)."""
+
+    mode: RetrievalMode = "hybrid"
+    vector_weight: float | None = None
+
+
 class KnowledgeBase(msgspec.Struct, frozen=True, kw_only=True):
     """A named collection of documents; `embedding_provider` None is the built-in model.
 
@@ -197,6 +206,7 @@ class KnowledgeBase(msgspec.Struct, frozen=True, kw_only=True):
     chunk_size: int = 512
     chunk_overlap: int = 64
     separators: list[str] = []
+    retrieval: RetrievalSettings = RetrievalSettings()
     created_at: float
     updated_at: float
 

@@ -140,6 +140,30 @@ async def test_knowledge_bases_are_created_listed_and_checked(client: Client) ->
     assert_error(await client.get("/api/knowledge-bases"), 401)
 
 
+async def test_retrieval_settings_are_created_patched_and_checked(client: Client) -> None:
+    kb = await create_kb(client)
+    assert kb["retrieval"] == {"mode": "hybrid", "vector_weight": None}
+    url = f"/api/knowledge-bases/{kb['id']}"
+
+    text = await client.patch(url, json={"retrieval": {"mode": "text"}}, headers=ADMIN)
+    weighted = await client.patch(url, json={"retrieval": {"vector_weight": 0.3}}, headers=ADMIN)
+    too_much = await client.patch(url, json={"retrieval": {"vector_weight": 2}}, headers=ADMIN)
+    unknown = await client.patch(url, json={"retrieval": {"mode": "semantic"}}, headers=ADMIN)
+    by_model = await client.patch(url, json={"retrieval": {"vector_weight": None}}, headers=ADMIN)
+
+    assert text.json()["retrieval"] == {"mode": "text", "vector_weight": None}
+    assert weighted.json()["retrieval"] == {"mode": "text", "vector_weight": 0.3}
+    assert "`retrieval.vector_weight` must be from 0" in assert_error(too_much, 400)
+    assert_error(unknown, 400)
+    assert by_model.json()["retrieval"] == {"mode": "text", "vector_weight": None}
+    created = await client.post(
+        "/api/knowledge-bases",
+        json={"name": "Even", "retrieval": {"vector_weight": 0.5}},
+        headers=ADMIN,
+    )
+    assert created.json()["retrieval"] == {"mode": "hybrid", "vector_weight": 0.5}
+
+
 async def test_uploads_are_ingested_with_a_clear_error_per_bad_file(
     client: Client, worker: None, settings: Settings
 ) -> None:

@@ -260,4 +260,5 @@ async def _rechunk(store: Store, kb: KnowledgeBase, *, size: int) -> None:
         chunk_size=size,
         chunk_overlap=0,
         separators=kb.separators,
+        retrieval=kb.retrieval,
     )

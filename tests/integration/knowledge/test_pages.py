@@ -85,6 +85,35 @@ async def test_create_upload_preview_and_query(client: Client, worker: None) -> 
     assert "vector #1" in query.text
 
 
+async def test_retrieval_settings_on_create_and_on_the_knowledge_base_page(
+    client: Client,
+) -> None:
+    token = _token((await client.get("/knowledge")).text)
+    form = {"name": "Notes", "retrieval_mode": "text", "vector_weight": "0.2", "_csrf": token}
+    created = await client.post("/knowledge", data=form, follow_redirects=False)
+    kb_url = created.headers["location"]
+
+    text_only = await client.get(kb_url)
+    changed = await client.post(
+        f"{kb_url}/retrieval",
+        data={"retrieval_mode": "hybrid", "vector_weight": "", "_csrf": token},
+        follow_redirects=False,
+    )
+    hybrid = await client.get(kb_url)
+    refused = await client.post(
+        f"{kb_url}/retrieval",
+        data={"retrieval_mode": "hybrid", "vector_weight": "3", "_csrf": token},
+    )
+
+    assert created.status_code == 303
+    assert "searched by full-text only." in text_only.text
+    assert 'value="0.2"' in text_only.text
+    assert changed.status_code == 303
+    assert "vectors' share 0.01 (the model's default)" in hybrid.text
+    assert refused.status_code == 400
+    assert "`retrieval.vector_weight` must be from 0" in refused.text
+
+
 async def _ready(client: Client, kb_url: str) -> str:
     """The documents partial once it stops polling (nothing queued or processing)."""
     deadline = asyncio.get_running_loop().time() + WAIT

@@ -1,8 +1,9 @@
-"""Retrieval quality on the labelled stdlib set, the same on both stores.
+"""Retrieval quality on the held-out half of the labelled stdlib set, on both stores.
 
-A part of the set keeps this quick; `bench/bench_knowledge.py` reports the whole set. The
-floors sit a little under what was measured, so a regression shows without flakiness
-(everything here is deterministic)."""
+The fusion and its weights were chosen on the other half (`bench/bench_knowledge_fusion.py`);
+this half only checks them. The floors sit just under what was measured (one query is
+0.008), so a regression fails; SurrealDB's get a query more of room, as its HNSW graph is
+built at random and chunks with equal BM25 scores come back in no set order."""
 
 from __future__ import annotations
 
@@ -12,17 +13,21 @@ from flowstead.knowledge.files import DocumentFiles
 from flowstead.knowledge.ingest import Ingestor
 from flowstead.knowledge.retrieval import KnowledgeRetriever, Mode
 from flowstead.store import Store
+from flowstead.store.sqlite import SqliteStore
 from tests.integration.knowledge.conftest import add_file
-from tests.integration.knowledge.labelled import is_answer, subset
+from tests.integration.knowledge.labelled import half, is_answer
 
-DOCUMENTS = 8
-# Measured on these 50 queries: SQLite text 0.66, SurrealDB text 0.74 (its own BM25 and
-# stemmer), vectors 0.40 and hybrid 0.52 to 0.56 on both.
-FLOORS: dict[Mode, float] = {"text": 0.6, "vector": 0.35, "hybrid": 0.47}
+MODES: tuple[Mode, ...] = ("text", "vector", "hybrid")
+# Measured on the 125 held-out queries: SQLite text 0.720, vectors 0.376, hybrid 0.720;
+# SurrealDB (its own BM25 and stemmer) text 0.712, vectors 0.376, hybrid 0.712.
+FLOORS: dict[str, dict[Mode, float]] = {
+    "sqlite": {"text": 0.715, "vector": 0.37, "hybrid": 0.715},
+    "surreal": {"text": 0.70, "vector": 0.36, "hybrid": 0.70},
+}
 
 
 async def recall_at_5(
-    retriever: KnowledgeRetriever, store: Store, kb_name: str, data: dict[str, Any], mode: Mode
+    retriever: KnowledgeRetriever, kb_name: str, data: dict[str, Any], mode: Mode
 ) -> float:
     [kb] = await retriever.resolve([kb_name])
     hits = 0
@@ -32,16 +37,17 @@ async def recall_at_5(
     return hits / len(data["queries"])
 
 
-async def test_recall_at_5_per_method(
+async def test_recall_at_5_per_method_on_the_held_out_half(
     store: Store, files: DocumentFiles, ingestor: Ingestor, retriever: KnowledgeRetriever
 ) -> None:
-    data = subset(DOCUMENTS)
+    data = half("held-out")
     kb = await store.knowledge_bases.create(name="stdlib")
     for document in data["documents"]:
         added = await add_file(store, files, kb, document["name"], document["text"].encode())
         assert (await ingestor.ingest(added.id)).status == "ready"
 
-    recall = {mode: await recall_at_5(retriever, store, "stdlib", data, mode) for mode in FLOORS}
+    recall = {mode: await recall_at_5(retriever, "stdlib", data, mode) for mode in MODES}
 
-    for mode, floor in FLOORS.items():
-        assert recall[mode] >= floor, recall
+    floors = FLOORS["sqlite" if isinstance(store, SqliteStore) else "surreal"]
+    assert all(recall[mode] >= floor for mode, floor in floors.items()), recall
+    assert recall["hybrid"] >= recall["text"], recall

@@ -8,6 +8,7 @@ import pytest
 
 from flowstead.knowledge.embedding import embedders
 from flowstead.knowledge.files import DocumentFiles
+from flowstead.knowledge.fusion import K
 from flowstead.knowledge.ingest import Ingestor
 from flowstead.knowledge.retrieval import KnowledgeRetriever, UnknownKnowledgeBase
 from flowstead.providers.config import ProviderConfig
@@ -15,15 +16,22 @@ from flowstead.providers.http import HttpxHttpClient
 from flowstead.providers.router import ProviderRouter
 from flowstead.services.collaborators import open_collaborators
 from flowstead.store import Store
-from flowstead.store.records import KnowledgeBase
+from flowstead.store.records import KnowledgeBase, RetrievalSettings
 from tests.fakes.models import FakeModelServer
 from tests.integration.knowledge.conftest import add_file, ingest_all
 from tests.integration.knowledge.samples import BIKE_HTML, GARDEN_MD, PRINTER_TXT
 
 
-async def home(store: Store, files: DocumentFiles, ingestor: Ingestor) -> KnowledgeBase:
+async def home(
+    store: Store,
+    files: DocumentFiles,
+    ingestor: Ingestor,
+    retrieval: RetrievalSettings | None = None,
+) -> KnowledgeBase:
     """'Home': a garden guide (English), printer manual (English), bike page (French tag)."""
-    kb = await store.knowledge_bases.create(name="Home", chunk_size=300, chunk_overlap=0)
+    kb = await store.knowledge_bases.create(
+        name="Home", chunk_size=300, chunk_overlap=0, retrieval=retrieval
+    )
     documents = [
         await add_file(store, files, kb, "garden.md", GARDEN_MD, metadata={"lang": "en"}),
         await add_file(store, files, kb, "printer.txt", PRINTER_TXT, metadata={"lang": "en"}),
@@ -86,6 +94,56 @@ async def test_top_k_threshold_and_filters(
     assert {f.document for f in garden} == {"garden.md"}
 
 
+async def test_with_the_built_in_model_full_text_decides_and_vectors_fill_in(
+    store: Store, files: DocumentFiles, ingestor: Ingestor, retriever: KnowledgeRetriever
+) -> None:
+    kb = await home(store, files, ingestor)
+    query = "toner cartridge"
+
+    text = await retriever.search([kb], query, top_k=5, mode="text")
+    hybrid = await retriever.search([kb], query, top_k=5)
+
+    assert [f.chunk.id for f in hybrid[: len(text)]] == [f.chunk.id for f in text]
+    fill_ins = hybrid[len(text) :]
+    assert fill_ins
+    assert all(f.text_rank is None and f.vector_rank is not None for f in fill_ins)
+    assert [f.vector_rank for f in fill_ins] == sorted(f.vector_rank or 0 for f in fill_ins)
+    assert all(f.score < 0.02 for f in fill_ins)
+
+
+async def test_a_knowledge_base_sets_its_method_and_the_vectors_share(
+    store: Store, files: DocumentFiles, ingestor: Ingestor, retriever: KnowledgeRetriever
+) -> None:
+    even = await home(store, files, ingestor, RetrievalSettings(vector_weight=0.5))
+    query = "toner cartridge"
+
+    found = await retriever.search([even], query, top_k=5)
+    best = found[0]
+    assert (best.text_rank, best.vector_rank) == (1, 1)
+    assert best.score == pytest.approx(1.0)
+    vector_only = [f for f in found if f.text_rank is None]
+    assert vector_only
+    assert vector_only[0].score == pytest.approx(0.5 * (K + 1) / (K + vector_only[0].vector_rank))
+
+    await store.knowledge_bases.update(
+        even.id,
+        name=even.name,
+        description=even.description,
+        embedding_provider=None,
+        embedding_model=None,
+        chunk_size=even.chunk_size,
+        chunk_overlap=even.chunk_overlap,
+        separators=even.separators,
+        retrieval=RetrievalSettings(mode="text"),
+    )
+    [kb] = await retriever.resolve(["Home"])
+    assert all(f.vector_rank is None for f in await retriever.search([kb], query, top_k=5))
+    # A search in one method overrides the knowledge base's own.
+    vector = await retriever.search([kb], query, top_k=5, mode="vector")
+    assert len(vector) == 5
+    assert all(f.text_rank is None for f in vector)
+
+
 async def test_the_retriever_port_names_knowledge_bases(
     store: Store, files: DocumentFiles, ingestor: Ingestor, retriever: KnowledgeRetriever
 ) -> None:
@@ -102,6 +160,14 @@ async def test_the_retriever_port_names_knowledge_bases(
     assert chunks[0].document == "printer.txt"
     assert chunks[0].knowledge_base == "Home"
     assert chunks[0].metadata["lang"] == "en"
+    text = await retriever.retrieve(
+        ["Home"], "toner cartridge", top_k=5, score_threshold=None, mode="text"
+    )
+    vector = await retriever.retrieve(
+        ["Home"], "toner cartridge", top_k=5, score_threshold=None, mode="vector"
+    )
+    assert [c.document for c in text] == ["printer.txt"]
+    assert len(vector) == 5
     with pytest.raises(UnknownKnowledgeBase, match="no knowledge base named 'dataset-1234'"):
         await retriever.retrieve(["Home", "dataset-1234"], "x", top_k=2, score_threshold=None)
 

@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 from flowstead.store import Conflict, NotFound, Store, open_store
-from flowstead.store.records import NewChunk
+from flowstead.store.records import NewChunk, RetrievalSettings
+from flowstead.store.sqlite import SqliteStore
 from flowstead.store.sqlite.knowledge import POSTINGS_BUDGET
+from flowstead.store.surreal import SurrealStore
+from tests.integration.store.raw import migrate_again, raw_rows
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 
@@ -195,9 +198,12 @@ async def test_knowledge_base_settings_update_and_lookup_by_name(store: Store) -
         chunk_size=800,
         chunk_overlap=80,
         separators=["\n## "],
+        retrieval=RetrievalSettings(mode="text", vector_weight=0.25),
     )
 
     assert kb.separators == ["\n\n", "\n"]
+    assert kb.retrieval == RetrievalSettings(mode="hybrid", vector_weight=None)
+    assert updated.retrieval == RetrievalSettings(mode="text", vector_weight=0.25)
     assert (updated.name, updated.embedding_model, updated.chunk_size) == (
         "Guides",
         "nomic-embed-text",
@@ -214,11 +220,41 @@ async def test_knowledge_base_settings_update_and_lookup_by_name(store: Store) -
         "chunk_size": 512,
         "chunk_overlap": 64,
         "separators": [],
+        "retrieval": RetrievalSettings(),
     }
     with pytest.raises(Conflict):
         await store.knowledge_bases.update(kb.id, name="Archive", **settings)
     with pytest.raises(NotFound):
         await store.knowledge_bases.update(MISSING, name="Nowhere", **settings)
+
+
+async def test_retrieval_settings_are_kept_and_default_for_older_knowledge_bases(
+    store: Store,
+) -> None:
+    chosen = RetrievalSettings(mode="vector", vector_weight=0.0)
+    kb = await store.knowledge_bases.create(name="Tuned", retrieval=chosen)
+    [listed] = await store.knowledge_bases.list()
+    assert (kb.retrieval, listed.retrieval) == (chosen, chosen)
+
+    # A knowledge base from before retrieval settings, as migration 3 found it.
+    if isinstance(store, SqliteStore):
+        await store._db.write(
+            "INSERT INTO knowledge_bases (id, name, chunk_size, chunk_overlap, created_at,"
+            " updated_at) VALUES (?, 'Old', 512, 64, 0, 0)",
+            (MISSING,),
+        )
+    else:
+        assert isinstance(store, SurrealStore)
+        await store._db.write(
+            "DELETE migration:3; CREATE knowledge_base:old SET name = 'Old', chunk_size = 512,"
+            " chunk_overlap = 64, created_at = 0, updated_at = 0"
+        )
+        assert await migrate_again(store) == [3]
+        [old] = [row for row in await raw_rows(store, "knowledge_base") if row["name"] == "Old"]
+        assert old["retrieval"] == {"mode": "hybrid"}
+    older = await store.knowledge_bases.get_by_name("Old")
+    assert older is not None
+    assert older.retrieval == RetrievalSettings(mode="hybrid", vector_weight=None)
 
 
 async def test_a_fetched_file_is_recorded_on_its_document(store: Store) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from flowstead.engine.node import NodeResult
 from flowstead.engine.nodes import knowledge_retrieval as kr
-from flowstead.engine.ports import RetrievedChunk
+from flowstead.engine.ports import RetrievalMode, RetrievedChunk
 
 from .context import TestContext, make_node
 
@@ -33,6 +33,7 @@ class FakeRetriever:
         top_k: int,
         score_threshold: float | None,
         filters: Mapping[str, Any] | None = None,
+        mode: RetrievalMode = "hybrid",
     ) -> list[RetrievedChunk]:
         self.calls.append(
             {
@@ -41,6 +42,7 @@ class FakeRetriever:
                 "top_k": top_k,
                 "score_threshold": score_threshold,
                 "filters": filters,
+                "mode": mode,
             }
         )
         if self.error:
@@ -64,6 +66,7 @@ async def test_returns_chunks_shaped_like_dify() -> None:
         "top_k": 2,
         "score_threshold": 0.5,
         "filters": {"lang": "en"},
+        "mode": "text",
     }
     result = await retrieve(config, retriever, "why is the sky blue?")
 
@@ -75,6 +78,7 @@ async def test_returns_chunks_shaped_like_dify() -> None:
             "top_k": 2,
             "score_threshold": 0.5,
             "filters": {"lang": "en"},
+            "mode": "text",
         }
     ]
     first, second = result.outputs["result"]
@@ -104,6 +108,12 @@ async def test_no_filters_are_passed_as_none_and_no_hits_as_an_empty_list() -> N
     assert result.outputs == {"result": []}
     assert retriever.calls[0]["filters"] is None
     assert retriever.calls[0]["score_threshold"] is None
+    assert retriever.calls[0]["mode"] == "hybrid"
+
+
+def test_an_unknown_mode_is_a_config_error() -> None:
+    with pytest.raises(msgspec.ValidationError, match="mode"):
+        msgspec.convert({"mode": "semantic"}, kr.KnowledgeRetrievalConfig)
 
 
 @pytest.mark.parametrize("query", ["", "   ", None, 3])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, Literal, TypeAlias
+from typing import Any, TypeAlias
 
 import msgspec
 from litestar import Controller, Litestar, Request, Response, delete, get, patch, post
@@ -25,7 +25,13 @@ from flowstead.services.knowledge import (
 )
 from flowstead.services.notify import Notifier
 from flowstead.settings import Settings
-from flowstead.store.records import Chunk, KnowledgeBase, KnowledgeDocument
+from flowstead.store.records import (
+    Chunk,
+    KnowledgeBase,
+    KnowledgeDocument,
+    RetrievalMode,
+    RetrievalSettings,
+)
 
 KnowledgeDep: TypeAlias = NamedDependency[SkipValidation[KnowledgeService]]
 
@@ -41,6 +47,19 @@ class KnowledgeBaseCreate(msgspec.Struct, kw_only=True):
     chunk_overlap: int = 64
     # Tried in order; empty: paragraphs, lines, sentences, words.
     separators: list[str] = []
+    # How it is searched; `vector_weight` left out: 0.01 for the built-in model (full-text
+    # decides, vectors fill in), 0.5 for a provider's model (an even vote).
+    retrieval: RetrievalSettings = RetrievalSettings()
+
+
+class RetrievalUpdate(msgspec.Struct, kw_only=True):
+    mode: RetrievalMode | msgspec.UnsetType = msgspec.UNSET
+    # null: the model's default again.
+    vector_weight: float | msgspec.UnsetType | None = msgspec.UNSET
+
+    def applied_to(self, current: RetrievalSettings) -> RetrievalSettings:
+        changes = {k: v for k, v in msgspec.structs.asdict(self).items() if v is not msgspec.UNSET}
+        return msgspec.structs.replace(current, **changes)
 
 
 class KnowledgeBaseUpdate(msgspec.Struct, kw_only=True):
@@ -53,6 +72,8 @@ class KnowledgeBaseUpdate(msgspec.Struct, kw_only=True):
     chunk_size: int | msgspec.UnsetType = msgspec.UNSET
     chunk_overlap: int | msgspec.UnsetType = msgspec.UNSET
     separators: list[str] | msgspec.UnsetType = msgspec.UNSET
+    # Only the fields given change; no re-indexing.
+    retrieval: RetrievalUpdate | msgspec.UnsetType = msgspec.UNSET
 
 
 class UrlImport(msgspec.Struct, kw_only=True):
@@ -69,7 +90,8 @@ class Query(msgspec.Struct, kw_only=True):
     score_threshold: float | None = None
     # Chunk metadata key → a value or a list of allowed values.
     filters: dict[str, Any] = {}
-    mode: Literal["hybrid", "text", "vector"] = "hybrid"
+    # hybrid: the knowledge base as it is set up (`retrieval`); text or vector: that alone.
+    mode: RetrievalMode = "hybrid"
 
 
 class ChunkView(msgspec.Struct, kw_only=True):
@@ -201,6 +223,8 @@ class KnowledgeController(Controller):
             for name, value in msgspec.structs.asdict(data).items()
             if value is not msgspec.UNSET
         }
+        if isinstance(data.retrieval, RetrievalUpdate):
+            changes["retrieval"] = data.retrieval.applied_to(current.retrieval)
         return await knowledge.update(kb_id, dataclasses.replace(current, **changes))
 
     @delete("/{kb_id:str}", summary="Delete a knowledge base with its documents")

@@ -12,7 +12,7 @@ import msgspec
 
 from flowstead.engine import selectors
 from flowstead.engine.node import NodeContext, NodeResult, NodeSpec
-from flowstead.engine.ports import RetrievedChunk
+from flowstead.engine.ports import RetrievalMode, RetrievedChunk
 
 
 class KnowledgeRetrievalConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -23,6 +23,8 @@ class KnowledgeRetrievalConfig(msgspec.Struct, forbid_unknown_fields=True, omit_
     top_k: int = 4
     score_threshold: float | None = None
     filters: dict[str, Any] = {}
+    # hybrid: each knowledge base as it is set up; text or vector: that method alone.
+    mode: RetrievalMode = "hybrid"
 
 
 async def run(config: KnowledgeRetrievalConfig, ctx: NodeContext) -> NodeResult:
@@ -42,6 +44,7 @@ async def run(config: KnowledgeRetrievalConfig, ctx: NodeContext) -> NodeResult:
             top_k=config.top_k,
             score_threshold=config.score_threshold,
             filters=config.filters or None,
+            mode=config.mode,
         )
     except Exception as exc:  # the Retriever port names no error type; any is this node's failure
         return NodeResult.fail(f"retrieval failed: {exc}", inputs=inputs)

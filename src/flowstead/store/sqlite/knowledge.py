@@ -21,6 +21,7 @@ from flowstead.store.records import (
     KnowledgeBase,
     KnowledgeDocument,
     NewChunk,
+    RetrievalSettings,
 )
 from flowstead.store.sqlite.database import Database
 from flowstead.store.sqlite.vectors import VectorIndex
@@ -35,7 +36,7 @@ POSTINGS_BUDGET = 2_000
 
 
 def _knowledge_base(row: sqlite3.Row) -> KnowledgeBase:
-    return to_record(KnowledgeBase, row, ("separators",))
+    return to_record(KnowledgeBase, row, ("separators", "retrieval"))
 
 
 def _document(row: sqlite3.Row) -> KnowledgeDocument:
@@ -87,6 +88,7 @@ class SqliteKnowledgeBases:
         chunk_size: int = 512,
         chunk_overlap: int = 64,
         separators: Sequence[str] = (),
+        retrieval: RetrievalSettings | None = None,
     ) -> KnowledgeBase:
         now = time.time()
         kb = KnowledgeBase(
@@ -98,14 +100,15 @@ class SqliteKnowledgeBases:
             chunk_size=chunk_size,
             chunk_overlap=chunk_overlap,
             separators=list(separators),
+            retrieval=retrieval or RetrievalSettings(),
             created_at=now,
             updated_at=now,
         )
         try:
             await self._db.write(
                 "INSERT INTO knowledge_bases (id, name, description, embedding_provider,"
-                " embedding_model, chunk_size, chunk_overlap, separators, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " embedding_model, chunk_size, chunk_overlap, separators, retrieval,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     kb.id,
                     name,
@@ -115,6 +118,7 @@ class SqliteKnowledgeBases:
                     chunk_size,
                     chunk_overlap,
                     dumps(kb.separators),
+                    dumps(kb.retrieval),
                     now,
                     now,
                 ),
@@ -146,12 +150,13 @@ class SqliteKnowledgeBases:
         chunk_size: int,
         chunk_overlap: int,
         separators: Sequence[str],
+        retrieval: RetrievalSettings,
     ) -> KnowledgeBase:
         try:
             rows = await self._db.write(
                 "UPDATE knowledge_bases SET name = ?, description = ?, embedding_provider = ?,"
                 " embedding_model = ?, chunk_size = ?, chunk_overlap = ?, separators = ?,"
-                " updated_at = ? WHERE id = ? RETURNING *",
+                " retrieval = ?, updated_at = ? WHERE id = ? RETURNING *",
                 (
                     name,
                     description,
@@ -160,6 +165,7 @@ class SqliteKnowledgeBases:
                     chunk_size,
                     chunk_overlap,
                     dumps(list(separators)),
+                    dumps(retrieval),
                     time.time(),
                     kb_id,
                 ),

@@ -8,6 +8,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
+
 from flowstead.store.codec import dumps, to_record
 from flowstead.store.errors import Conflict, NotFound
 from flowstead.store.protocol import MetadataFilters
@@ -17,6 +19,7 @@ from flowstead.store.records import (
     KnowledgeBase,
     KnowledgeDocument,
     NewChunk,
+    RetrievalSettings,
 )
 from flowstead.store.surreal.database import SurrealDatabase, plain, rid
 
@@ -108,6 +111,7 @@ class SurrealKnowledgeBases:
         chunk_size: int = 512,
         chunk_overlap: int = 64,
         separators: Sequence[str] = (),
+        retrieval: RetrievalSettings | None = None,
     ) -> KnowledgeBase:
         now = time.time()
         kb = KnowledgeBase(
@@ -119,10 +123,12 @@ class SurrealKnowledgeBases:
             chunk_size=chunk_size,
             chunk_overlap=chunk_overlap,
             separators=list(separators),
+            retrieval=retrieval or RetrievalSettings(),
             created_at=now,
             updated_at=now,
         )
-        content = {field: getattr(kb, field) for field in kb.__struct_fields__ if field != "id"}
+        content = msgspec.to_builtins(kb)
+        del content["id"]
         try:
             await self._db.write(
                 "CREATE $id CONTENT $content RETURN NONE",
@@ -157,13 +163,14 @@ class SurrealKnowledgeBases:
         chunk_size: int,
         chunk_overlap: int,
         separators: Sequence[str],
+        retrieval: RetrievalSettings,
     ) -> KnowledgeBase:
         try:
             rows = await self._db.write_rows(
                 "UPDATE $id SET name = $name, description = $description,"
                 " embedding_provider = $provider, embedding_model = $model,"
                 " chunk_size = $size, chunk_overlap = $overlap, separators = $separators,"
-                " updated_at = $now RETURN AFTER",
+                " retrieval = $retrieval, updated_at = $now RETURN AFTER",
                 {
                     "id": rid("knowledge_base", kb_id),
                     "name": name,
@@ -173,6 +180,7 @@ class SurrealKnowledgeBases:
                     "size": chunk_size,
                     "overlap": chunk_overlap,
                     "separators": list(separators),
+                    "retrieval": msgspec.to_builtins(retrieval),
                     "now": time.time(),
                 },
             )

@@ -3,6 +3,7 @@ import, status as ingestion goes), a document's chunks, and a box to try a query
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -13,11 +14,11 @@ from litestar.response import Template
 
 from flowstead.api.admin.knowledge import KnowledgeDep, knowledge_service
 from flowstead.api.deps import StoreDep
-from flowstead.knowledge.retrieval import Mode
+from flowstead.knowledge.retrieval import Mode, vector_weight
 from flowstead.services import providers
 from flowstead.services.knowledge import KnowledgeRejected, KnowledgeSettings, Upload
 from flowstead.store.errors import Conflict
-from flowstead.store.records import KnowledgeBase
+from flowstead.store.records import KnowledgeBase, RetrievalSettings
 from flowstead.web.responses import page, redirect
 from flowstead.web.studio import form_pairs
 
@@ -29,6 +30,15 @@ MODES_BY_NAME: dict[str, Mode] = {mode: mode for mode in MODES}
 
 def _field(form: dict[str, list[str]], name: str, default: str = "") -> str:
     return (form.get(name) or [default])[0].strip()
+
+
+def _retrieval(form: dict[str, list[str]]) -> RetrievalSettings:
+    """The retrieval fields: a method, and the vectors' share (blank: the model's default)."""
+    weight = _field(form, "vector_weight")
+    return RetrievalSettings(
+        mode=MODES_BY_NAME.get(_field(form, "retrieval_mode"), "hybrid"),
+        vector_weight=float(weight) if weight else None,
+    )
 
 
 async def _list_context(store: StoreDep, knowledge: KnowledgeDep) -> dict[str, Any]:
@@ -46,6 +56,20 @@ async def _documents_context(knowledge: KnowledgeDep, kb: KnowledgeBase) -> dict
     documents = await knowledge.documents(kb.id)
     busy = any(d.status in ("queued", "processing") for d in documents)
     return {"kb": kb, "documents": documents, "busy": busy, "import_error": ""}
+
+
+async def _detail(
+    request: AnyRequest, knowledge: KnowledgeDep, kb: KnowledgeBase, **extra: Any
+) -> Template:
+    context = await _documents_context(knowledge, kb)
+    return page(
+        request,
+        "knowledge/detail.html",
+        section="knowledge",
+        modes=MODES,
+        vector_weight=vector_weight(kb),
+        **context | {"retrieval_error": ""} | extra,
+    )
 
 
 async def _documents(
@@ -82,6 +106,7 @@ class KnowledgePages(Controller):
                     embedding_model=(_field(form, "embedding_model") or None) if provider else None,
                     chunk_size=int(_field(form, "chunk_size", "512") or 512),
                     chunk_overlap=int(_field(form, "chunk_overlap", "64") or 64),
+                    retrieval=_retrieval(form),
                 )
             )
         except (KnowledgeRejected, Conflict, ValueError) as exc:
@@ -100,14 +125,20 @@ class KnowledgePages(Controller):
     async def detail(
         self, request: AnyRequest, kb_id: FromPath[str], knowledge: KnowledgeDep
     ) -> Template:
+        return await _detail(request, knowledge, await knowledge.get(kb_id))
+
+    @post("/{kb_id:str}/retrieval")
+    async def retrieval(
+        self, request: AnyRequest, kb_id: FromPath[str], knowledge: KnowledgeDep
+    ) -> Response[Any] | Template:
         kb = await knowledge.get(kb_id)
-        return page(
-            request,
-            "knowledge/detail.html",
-            section="knowledge",
-            modes=MODES,
-            **await _documents_context(knowledge, kb),
-        )
+        try:
+            settings = KnowledgeSettings.of(kb)
+            retrieval = _retrieval(await form_pairs(request))
+            await knowledge.update(kb_id, dataclasses.replace(settings, retrieval=retrieval))
+        except (KnowledgeRejected, ValueError) as exc:
+            return await _detail(request, knowledge, kb, status_code=400, retrieval_error=str(exc))
+        return redirect(request, f"/knowledge/{kb_id}")
 
     @get("/{kb_id:str}/documents")
     async def documents(
