@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, Literal, cast
 
 import msgspec
@@ -29,7 +30,7 @@ from flowstead.engine.events import (
 )
 from flowstead.engine.limits import Limits
 from flowstead.engine.node import RunInfo
-from flowstead.engine.ports import ChatMessage
+from flowstead.engine.ports import LLM, ChatChunk, ChatMessage, ChatRequest
 from flowstead.services.compiled import CompiledWorkflows, Unrunnable
 from flowstead.services.eventlog import EventLog
 from flowstead.services.inputs import split_system
@@ -66,6 +67,20 @@ class StopChannel:
         return Command("stop", "stopped by request")
 
 
+class PacedLLM:
+    """The LLM port, giving the event loop a turn after each streamed chunk: a reply that
+    arrives all at once (already buffered) would otherwise be read to its end before the
+    run's event log could store its first chunk."""
+
+    def __init__(self, llm: LLM) -> None:
+        self._llm = llm
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[ChatChunk]:
+        async for chunk in self._llm.stream(request):
+            yield chunk
+            await asyncio.sleep(0)
+
+
 class RunExecutor:
     def __init__(
         self,
@@ -79,7 +94,7 @@ class RunExecutor:
     ) -> None:
         self._store = store
         self._notifier = notifier
-        self._collaborators = collaborators
+        self._collaborators = dataclasses.replace(collaborators, llm=PacedLLM(collaborators.llm))
         self._limits = limits
         self._compiled = compiled or CompiledWorkflows()
         self._poll = poll_seconds

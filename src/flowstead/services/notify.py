@@ -1,14 +1,14 @@
 """Push-like wake-ups between Flowstead processes on one machine.
 
-Every process binds one Unix datagram socket in `<data_dir>/run/notify/`. `publish(topic)`
-wakes this process's own subscribers directly, and at the end of the event loop's turn
-sends the topics published during it, as one datagram, to every socket there (removing
-the files of dead processes). A receiver's queue holds only a few
-datagrams (`net.unix.max_dgram_qlen`, often 10): when it is full, the topics for that
-receiver wait, gathered into one datagram that is sent again after a short pause, and
-again until it gets through or a second has passed. A subscriber still re-checks the
-store on every wake and on a slow fallback timer: a wake-up says "look now", never what
-changed, and one can still be lost (a listener that started a moment too late).
+Every process that subscribes binds one Unix datagram socket in `<data_dir>/run/notify/`.
+`publish(topic)` wakes this process's own subscribers directly and sends the topic to
+every socket there (removing the files of dead processes); topics published after it in
+the same turn of the event loop follow at the next turn, gathered into one datagram.
+A receiver's queue holds only a few datagrams (`net.unix.max_dgram_qlen`, often 10): when
+it is full, the topics for that receiver wait, gathered, and are sent again after a short
+pause, and again until they get through or a second has passed. A subscriber still
+re-checks the store on every wake and on a slow fallback timer: a wake-up says "look now",
+never what changed, and one can still be lost (a listener that started a moment too late).
 """
 
 from __future__ import annotations
@@ -105,7 +105,8 @@ class Notifier:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._peers: list[str] = []
         self._addresses: dict[str, str] = {}
-        self._outbox: set[str] = set()
+        self._outbox: set[str] | None = None
+        self._bound = False
         self._listed_mtime_ns = -1
         self._backlogs: dict[str, _Backlog] = {}
         self._retries: set[asyncio.TimerHandle] = set()
@@ -115,28 +116,34 @@ class Notifier:
         return cls(notify_dir(data_dir))
 
     async def start(self) -> None:
-        """Bind this process's socket and start receiving. Where the file system refuses
-        socket files, other processes are not woken: everyone falls back to slow checks."""
+        """Open the directory and a socket to send from; the socket is bound (and this
+        process woken by the others) from the first `subscribe()` on."""
         self.directory.mkdir(parents=True, exist_ok=True)
         self._dir_fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY)
+        self._loop = asyncio.get_running_loop()
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        self._socket = sock
+
+    def _listen(self) -> None:
+        """Bind this process's socket and start receiving. Where the file system refuses
+        socket files, other processes are not woken: everyone falls back to slow checks."""
+        if self._bound or self._socket is None:
+            return
         try:
-            sock.setblocking(False)
-            sock.bind(self._address(self._name))
+            self._socket.bind(self._address(self._name))
         except OSError as exc:
-            sock.close()
+            self._socket.close()
+            self._socket = None
             log.warning(
                 "no notifications between processes (%s): runs are noticed by slow checks",
                 exc,
                 extra={"directory": str(self.directory)},
             )
             return
-        except BaseException:
-            sock.close()
-            raise
-        self._socket = sock
-        self._loop = asyncio.get_running_loop()
-        self._loop.add_reader(sock.fileno(), self._receive)
+        self._bound = True
+        assert self._loop is not None
+        self._loop.add_reader(self._socket.fileno(), self._receive)
 
     async def close(self) -> None:
         self._send_outbox()
@@ -145,11 +152,12 @@ class Notifier:
         self._retries.clear()
         self._backlogs.clear()
         if self._socket is not None:
-            if self._loop is not None and not self._loop.is_closed():
+            if self._bound and self._loop is not None and not self._loop.is_closed():
                 self._loop.remove_reader(self._socket.fileno())
             self._socket.close()
             self._socket = None
-            self._unlink(self._name)
+            if self._bound:
+                self._unlink(self._name)
         if self._dir_fd is not None:
             os.close(self._dir_fd)
             self._dir_fd = None
@@ -178,16 +186,23 @@ class Notifier:
         self._dispatch(topic)
         if self._socket is None:
             return
-        # Sent once this turn of the event loop is over, with whatever else is published
-        # meanwhile: one datagram per receiver for many runs' events.
-        if not self._outbox:
-            assert self._loop is not None
-            self._loop.call_soon(self._send_outbox)
-        self._outbox.add(topic)
+        if self._outbox is not None:  # one went out this turn: gather the rest
+            self._outbox.add(topic)
+            return
+        # Sent at once, and what else is published before the event loop's next turn
+        # goes out then, as one datagram per receiver (many runs' events under load).
+        self._send_all({topic})
+        self._outbox = set()
+        assert self._loop is not None
+        self._loop.call_soon(self._send_outbox)
 
     def _send_outbox(self) -> None:
-        topics, self._outbox = self._outbox, set()
-        if not topics or self._socket is None:
+        topics, self._outbox = self._outbox, None
+        if topics:
+            self._send_all(topics)
+
+    def _send_all(self, topics: set[str]) -> None:
+        if self._socket is None:
             return
         payload = _payload(topics)
         for peer in self._list_peers():
@@ -200,6 +215,7 @@ class Notifier:
     @contextmanager
     def subscribe(self, topic: str) -> Iterator[Subscription]:
         """A subscription for the block; subscribe before reading the state it guards."""
+        self._listen()
         subscription = Subscription(topic)
         self._subscriptions.setdefault(topic, set()).add(subscription)
         try:

@@ -68,18 +68,24 @@ async def test_without_a_socket_only_this_process_is_woken(tmp_path: Path) -> No
             assert not await there.wait(0.05)
 
 
-async def test_topics_published_in_one_turn_go_out_as_one_datagram(tmp_path: Path) -> None:
+async def test_the_first_topic_goes_out_at_once_the_rest_of_the_turn_together(
+    tmp_path: Path,
+) -> None:
     receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     receiver.bind(str(tmp_path / "1-peer.sock"))
     receiver.setblocking(False)
     try:
         async with Notifier(tmp_path) as publisher:
             publisher.publish(run_topic("r1"))
+            assert receiver.recv(65536) == b"run:r1"
             publisher.publish(run_topic("r2"))
-            publisher.publish(run_topic("r1"))
+            publisher.publish(run_topic("r3"))
+            publisher.publish(run_topic("r2"))
+            with pytest.raises(BlockingIOError):
+                receiver.recv(65536)
             await asyncio.sleep(0)
             datagram = receiver.recv(65536)
-            assert sorted(datagram.decode().split("\n")) == ["run:r1", "run:r2"]
+            assert sorted(datagram.decode().split("\n")) == ["run:r2", "run:r3"]
             with pytest.raises(BlockingIOError):
                 receiver.recv(65536)
     finally:
@@ -117,3 +123,13 @@ async def test_everything_wakes_every_subscriber(tmp_path: Path) -> None:
                 assert await run.wait(5)
         finally:
             sender.close()
+
+
+async def test_a_notifier_that_only_publishes_gets_no_socket(tmp_path: Path) -> None:
+    async with Notifier(tmp_path) as publisher, Notifier(tmp_path) as listener:
+        publisher.publish(JOBS)
+        assert os.listdir(tmp_path) == []
+        with listener.subscribe(JOBS) as jobs:
+            assert os.listdir(tmp_path) == [listener._name]
+            publisher.publish(JOBS)
+            assert await jobs.wait(5)
