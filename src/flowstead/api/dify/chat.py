@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from flowstead.api.deps import AppKeyDep, RunsDep, StoreDep
 from flowstead.api.dify import shapes
+from flowstead.api.dify.deps import APP_CALL, AppCallDep
 from flowstead.api.dify.schemas import ChatRequest, RenameRequest, StopRequest
 from flowstead.api.dify.streams import run_stream
 from flowstead.api.errors import ApiError
@@ -21,12 +22,15 @@ class ChatMessageController(Controller):
     path = "/chat-messages"
     tags = ("dify: chat app",)
 
-    @post("/", status_code=200, summary="Send a chat message (blocking or streaming)")
-    async def send(
-        self, data: JSONBody[ChatRequest], app_key: AppKeyDep, store: StoreDep, runs: RunsDep
-    ) -> Response[Any]:
-        run = await runs.start_run(
-            app_key.workflow_id,
+    @post(
+        "/",
+        status_code=200,
+        summary="Send a chat message (blocking or streaming)",
+        dependencies=APP_CALL,
+    )
+    async def send(self, data: JSONBody[ChatRequest], call: AppCallDep) -> Response[Any]:
+        run = await call.runs.start_run(
+            call.key.workflow_id,
             inputs=data.inputs,
             user=data.user,
             mode="chat",
@@ -35,8 +39,8 @@ class ChatMessageController(Controller):
             files=data.files,
         )
         if data.response_mode == "streaming":
-            return run_stream(store, runs, run)
-        finished = await runs.wait(run.id)
+            return run_stream(call.store, call.runs, run)
+        finished = await call.runs.wait(run.id)
         if finished is None:
             raise ApiError(500, "The run disappeared before it finished.")
         return Response(shapes.blocking_chat(finished))

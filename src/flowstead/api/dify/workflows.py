@@ -9,6 +9,7 @@ from litestar.params import FromPath, JSONBody
 
 from flowstead.api.deps import AppKeyDep, RunsDep, StoreDep
 from flowstead.api.dify import shapes
+from flowstead.api.dify.deps import APP_CALL, AppCallDep
 from flowstead.api.dify.schemas import StopRequest, WorkflowRunRequest
 from flowstead.api.dify.streams import run_stream
 from flowstead.api.errors import ApiError
@@ -19,20 +20,23 @@ class DifyWorkflowController(Controller):
     path = "/workflows"
     tags = ("dify: workflow app",)
 
-    @post("/run", status_code=200, summary="Run the published workflow (blocking or streaming)")
-    async def run(
-        self, data: JSONBody[WorkflowRunRequest], app_key: AppKeyDep, store: StoreDep, runs: RunsDep
-    ) -> Response[Any]:
-        run = await runs.start_run(
-            app_key.workflow_id,
+    @post(
+        "/run",
+        status_code=200,
+        summary="Run the published workflow (blocking or streaming)",
+        dependencies=APP_CALL,
+    )
+    async def run(self, data: JSONBody[WorkflowRunRequest], call: AppCallDep) -> Response[Any]:
+        run = await call.runs.start_run(
+            call.key.workflow_id,
             inputs=data.inputs,
             user=data.user,
             mode="workflow",
             files=data.files,
         )
         if data.response_mode == "streaming":
-            return run_stream(store, runs, run)
-        finished = await runs.wait(run.id)
+            return run_stream(call.store, call.runs, run)
+        finished = await call.runs.wait(run.id)
         if finished is None:
             raise ApiError(500, "The run disappeared before it finished.")
         return Response(shapes.blocking_workflow(finished))
