@@ -24,8 +24,25 @@ from flowstead.engine.nodes import (
     variable_assigner,
 )
 
-_MODULES = (start, end, answer, llm, template, code, http, if_else, question_classifier,
-            parameter_extractor, variable_aggregator, variable_assigner, iteration, loop,
-            list_operator, document_extractor, knowledge_retrieval, tool)
+_MODULES = (
+    start,
+    end,
+    answer,
+    llm,
+    template,
+    code,
+    http,
+    if_else,
+    question_classifier,
+    parameter_extractor,
+    variable_aggregator,
+    variable_assigner,
+    iteration,
+    loop,
+    list_operator,
+    document_extractor,
+    knowledge_retrieval,
+    tool,
+)
 
 REGISTRY: dict[str, NodeSpec] = {m.SPEC.type: m.SPEC for m in _MODULES}
