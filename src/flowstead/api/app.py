@@ -1,4 +1,5 @@
-"""The API application: `create_app(settings)` builds it; granian serves `app_factory`.
+"""The API application: `create_app(settings)` builds it and `flowstead api` serves it
+(granian embedded in that process); `app_factory` is for granian's worker processes:
 
 granian --interface asgi --factory flowstead.api.app:app_factory
 """
@@ -176,7 +177,8 @@ def create_app(settings: Settings, *, web: bool = False) -> Litestar:
 
 
 def app_factory() -> Litestar:
-    """The process entry for granian: settings from the environment, JSON logs on stdout."""
+    """The entry for granian's worker processes (`flowstead api --workers N`, or granian's
+    own command): settings from the environment, JSON logs on stdout."""
     exit_with_parent()  # a granian worker must not outlive its main process
     settings = Settings.from_env()
     logs.configure(settings.log_level)

@@ -1,10 +1,12 @@
 """Server worker processes that die with their parent.
 
-granian's worker processes serve on a socket shared with its main process. If the main
-process is killed outright (kill -9, the OOM killer), supervisord starts a new one, and
-an orphaned worker would go on answering on the same port with stale state (granian's
-workers even finish open streams on SIGTERM, which for a run's events can be many minutes).
-On Linux the kernel kills the worker when its parent dies; elsewhere this does nothing.
+`flowstead api` and `flowstead web` serve from their own process, so this concerns only
+granian's worker processes (`--workers N`, or granian's own command running `app_factory`).
+They serve on a socket shared with granian's main process. If the main process is killed
+outright (kill -9, the OOM killer), supervisord starts a new one, and an orphaned worker
+would go on answering on the same port with stale state (granian's workers even finish
+open streams on SIGTERM, which for a run's events can be many minutes). On Linux the
+kernel kills the worker when its parent dies; elsewhere this does nothing.
 """
 
 from __future__ import annotations

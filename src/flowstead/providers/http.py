@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import ssl
 from types import TracebackType
 
 import httpx
@@ -10,11 +12,25 @@ from flowstead.engine.ports import HttpError, HttpRequest, HttpResponse
 from flowstead.providers.errors import describe_transport_error
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The verifying TLS context every client in this process shares, as httpx would make
+    for each: loading the CA bundle costs 50 ms of CPU and over 1 MB every time."""
+    return httpx.create_ssl_context()
+
+
 class HttpxHttpClient:
     """Sends the HTTP node's requests; follows redirects, caps the response size."""
 
     def __init__(self) -> None:
-        self._client = httpx.AsyncClient(follow_redirects=True)
+        self._pool: httpx.AsyncClient | None = None
+
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        # Made on the first request: most processes that hold one never send any.
+        if self._pool is None:
+            self._pool = httpx.AsyncClient(follow_redirects=True, verify=tls_context())
+        return self._pool
 
     async def send(self, request: HttpRequest) -> HttpResponse:
         timeout = httpx.Timeout(
@@ -50,7 +66,8 @@ class HttpxHttpClient:
         )
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._pool is not None:
+            await self._pool.aclose()
 
     async def __aenter__(self) -> HttpxHttpClient:
         return self

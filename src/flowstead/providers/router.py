@@ -14,6 +14,7 @@ from flowstead.engine.ports import ChatChunk, ChatRequest, LLMError
 from flowstead.providers.anthropic import AnthropicProvider
 from flowstead.providers.anthropic import auth_headers as anthropic_headers
 from flowstead.providers.config import ProviderConfig, ProviderKind, SecretLookup
+from flowstead.providers.http import tls_context
 from flowstead.providers.ollama import OllamaProvider
 from flowstead.providers.openai_compat import OpenAICompatProvider
 from flowstead.providers.transport import AuthHeaders, Sleep, Transport, resolve
@@ -65,9 +66,18 @@ class ProviderRouter:
         self._providers = providers
         self._secrets = secrets
         self._sleep = sleep  # injected so tests can check retry waits without waiting
-        self._client = httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50)
-        )
+        self._pool: httpx.AsyncClient | None = None
+
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        # Made on the first request: every server and the worker hold a router from the
+        # start, and most of them stay idle.
+        if self._pool is None:
+            self._pool = httpx.AsyncClient(
+                limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+                verify=tls_context(),
+            )
+        return self._pool
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[ChatChunk]:
         provider = await self._provider(request.provider, request.model)
@@ -93,7 +103,8 @@ class ProviderRouter:
         return ProviderCheck(ok=True, message=f"{len(models)} models available")
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._pool is not None:
+            await self._pool.aclose()
 
     async def __aenter__(self) -> ProviderRouter:
         return self

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-from cryptography.fernet import Fernet
+from typing import TYPE_CHECKING
 
 from flowstead.store.codec import dumps, loads
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 KEY_FILE = "secret.key"
 
@@ -16,7 +18,18 @@ class SecretBox:
     """Encrypts and decrypts a provider's secrets as one Fernet token."""
 
     def __init__(self, key: bytes) -> None:
-        self._fernet = Fernet(key)
+        self._key = key
+        self._cipher: Fernet | None = None
+
+    @property
+    def _fernet(self) -> Fernet:
+        # cryptography is loaded when a secret is first read or written, not when the store
+        # opens: the worker has no other use for it, and it is about 7 MB of its memory.
+        if self._cipher is None:
+            from cryptography.fernet import Fernet
+
+            self._cipher = Fernet(self._key)
+        return self._cipher
 
     @classmethod
     def open(cls, data_dir: Path) -> SecretBox:
@@ -39,6 +52,8 @@ def _load_or_create_key(path: Path) -> bytes:
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
+        from cryptography.fernet import Fernet  # once per instance, as above
+
         os.write(fd, Fernet.generate_key())
     finally:
         os.close(fd)

@@ -88,7 +88,8 @@ def web_parts(settings: Settings) -> WebParts:
 
 
 def app_factory() -> Litestar:
-    """The process entry for granian: settings from the environment, JSON logs on stdout."""
+    """The entry for granian's worker processes (`flowstead web --workers N`, or granian's
+    own command): settings from the environment, JSON logs on stdout."""
     from flowstead.api.app import create_app
     from flowstead.appliance.orphans import exit_with_parent
 

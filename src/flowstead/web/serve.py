@@ -1,30 +1,20 @@
 """`flowstead web`: granian serving the web app (the API plus the canvas pages) on
-FLOWSTEAD_WEB_PORT, with the same JSON logs as `flowstead api`."""
+FLOWSTEAD_WEB_PORT, in this process as `flowstead api` does, with the same JSON logs."""
 
 from __future__ import annotations
 
-from granian.constants import Interfaces
-from granian.server import MPServer
+from typing import Any
 
-from flowstead.api.serve import log_config
+from flowstead.api.serve import run
 from flowstead.settings import Settings
 
 TARGET = "flowstead.web.app:app_factory"
 
 
-def server(settings: Settings, *, workers: int = 1) -> MPServer:
-    return MPServer(
-        TARGET,
-        address=settings.host,
-        port=settings.web_port,
-        interface=Interfaces.ASGI,
-        factory=True,
-        workers=workers,
-        log_dictconfig=log_config(settings.log_level),
-        log_access=False,  # the app writes one access line per request, with its id
-    )
-
-
 def main(settings: Settings, *, workers: int = 1) -> int:
-    server(settings, workers=workers).serve()
-    return 0
+    def build() -> Any:
+        from flowstead.api.app import create_app
+
+        return create_app(settings, web=True)
+
+    return run(settings, build, target=TARGET, port=settings.web_port, workers=workers)

@@ -149,6 +149,18 @@ class Appliance:
             line.split()[0]: line.split()[1] for line in self.ctl("status").splitlines() if line
         }
 
+    def wait_running(self, *programs: str) -> dict[str, str]:
+        """Until supervisord counts these programs as started (RUNNING once they have stayed
+        up for their `startsecs`, which can be after `/ready` already answers 200)."""
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            status = self.status()
+            if all(status.get(program) == "RUNNING" for program in programs):
+                return status
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not running: {status}\n{self.output()[-4000:]}")
+            time.sleep(0.1)
+
     def pid(self, program: str) -> int:
         return int(self.ctl("pid", program).strip())
 

@@ -45,7 +45,7 @@ def test_up_then_sigterm_then_up_again(data_dir: Path, model: LockstepModelServe
 
         processes, status = first.terminate()
         assert status == 0
-        assert len(processes) >= 6  # supervisord, api and web (two each), worker
+        assert len(processes) >= 4  # supervisord, api, worker, web (backup may have exited)
         assert not [pid for pid in processes if alive(pid)]
         assert all(port_free(port) for port in first.ports)
     finally:

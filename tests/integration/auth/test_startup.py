@@ -4,7 +4,9 @@ database server, and saying so clearly when it cannot."""
 from __future__ import annotations
 
 import io
+import os
 import socket
+import subprocess
 import threading
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from flowstead.appliance.startup import (
 from flowstead.services.auth import PASSWORD_HASH_KEY, check_password_hash
 from flowstead.settings import Settings
 from flowstead.store import open_store
+from tests.integration.api.processes import flowstead_command, free_port
 
 
 async def test_the_password_is_generated_printed_once_and_kept_hashed(tmp_path: Path) -> None:
@@ -130,3 +133,21 @@ async def test_a_server_with_a_broken_database_does_not_start(tmp_path: Path) ->
     ):
         async with AsyncTestClient(create_app(settings)):
             pass
+
+
+def test_flowstead_api_with_a_broken_database_exits_with_the_reason(tmp_path: Path) -> None:
+    """The real program, granian embedded: the lifespan fails, the process ends with 3."""
+    (tmp_path / "flowstead.db").write_bytes(b"this is not a database" * 100)
+    env = {
+        **os.environ,
+        "FLOWSTEAD_DATA_DIR": str(tmp_path),
+        "FLOWSTEAD_PASSWORD": "pw",
+        "FLOWSTEAD_HOST": "127.0.0.1",
+        "FLOWSTEAD_API_PORT": str(free_port()),
+    }
+    env.pop("FLOWSTEAD_DATABASE_URL", None)
+    result = subprocess.run(
+        [*flowstead_command(), "api"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == EXIT_STARTUP_FAILED
+    assert "could not be opened or migrated" in result.stdout
