@@ -120,10 +120,10 @@ class EventLog:
                     latest = list({(n.node_id, n.index): n for n in nodes}.values())
                     start, self._start = self._start, False
                     await self._write(events, latest, end, start)
-                    if events:
-                        self._notifier.publish(run_topic(self._run_id))
                     if end is not None:
-                        self._notifier.publish(done_topic(self._run_id))
+                        self._notifier.publish(run_topic(self._run_id), done_topic(self._run_id))
+                    elif events:
+                        self._notifier.publish(run_topic(self._run_id))
                 self._idle.set()
         except Exception as exc:
             self._failure = exc

@@ -245,8 +245,7 @@ class RunExecutor:
     async def _record_end(self, run: Run, finished: RunFinished) -> None:
         """The end of a run whose `run_finished` is already in its log."""
         await self._store.runs.finish(run.id, **_end(finished))
-        self._notifier.publish(run_topic(run.id))
-        self._notifier.publish(done_topic(run.id))
+        self._notifier.publish(run_topic(run.id), done_topic(run.id))
         _log_end(finished)
 
     async def _fail(self, run: Run, events: EventLog, error: str) -> None:

@@ -174,24 +174,25 @@ class Notifier:
     ) -> None:
         await self.close()
 
-    def publish(self, topic: str) -> None:
-        """Wake every subscriber of `topic`, in this process and in the others."""
+    def publish(self, *topics: str) -> None:
+        """Wake every subscriber of each topic, in this process and in the others."""
         if self._dir_fd is None:
             raise RuntimeError("the notifier is not started")
-        payload = topic.encode()
-        if len(payload) > _MAX_TOPIC:
-            raise ValueError(f"topic too long: {topic[:40]}…")
-        if _SEPARATOR in topic:
-            raise ValueError("a topic is one line")
-        self._dispatch(topic)
-        if self._socket is None:
+        for topic in topics:
+            if len(topic.encode()) > _MAX_TOPIC:
+                raise ValueError(f"topic too long: {topic[:40]}…")
+            if _SEPARATOR in topic:
+                raise ValueError("a topic is one line")
+        for topic in topics:
+            self._dispatch(topic)
+        if self._socket is None or not topics:
             return
-        if self._outbox is not None:  # one went out this turn: gather the rest
-            self._outbox.add(topic)
+        if self._outbox is not None:  # some went out this turn: gather the rest
+            self._outbox.update(topics)
             return
         # Sent at once, and what else is published before the event loop's next turn
         # goes out then, as one datagram per receiver (many runs' events under load).
-        self._send_all({topic})
+        self._send_all(set(topics))
         self._outbox = set()
         assert self._loop is not None
         self._loop.call_soon(self._send_outbox)

@@ -258,6 +258,18 @@ class Jobs(Protocol):
         becomes `dead` instead (and its run, if any, fails)."""
         ...
 
+    async def claim_many(
+        self,
+        worker_id: str,
+        lease_seconds: float,
+        kinds: Sequence[str] | None = None,
+        *,
+        limit: int,
+    ) -> builtins.list[Job]:
+        """Lease up to `limit` jobs, the ones `claim_next` would take one after another
+        (a worker with several free slots, in one transaction where the store allows)."""
+        ...
+
     async def heartbeat(self, job_id: str, worker_id: str, lease_seconds: float) -> bool:
         """Extend the lease; False if the job is no longer running under this worker."""
         ...

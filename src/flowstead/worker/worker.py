@@ -78,21 +78,23 @@ class Worker:
 
     async def _claim_until(self, stopping: asyncio.Event, wake: Subscription) -> None:
         while not stopping.is_set():
-            while len(self._active) < self._concurrency and not stopping.is_set():
-                job = await self._claim()
-                if job is None:
+            while (free := self._concurrency - len(self._active)) > 0 and not stopping.is_set():
+                jobs = await self._claim(free)
+                for job in jobs:
+                    self._start(job, wake)
+                if len(jobs) < free:
                     break
-                self._start(job, wake)
             await wake.wait(self._poll)
 
-    async def _claim(self) -> Job | None:
+    async def _claim(self, limit: int) -> list[Job]:
+        """Up to `limit` jobs, in one store transaction (several may be queued at once)."""
         try:
-            return await self._store.jobs.claim_next(
-                self.worker_id, self._lease, kinds=list(self._handlers)
+            return await self._store.jobs.claim_many(
+                self.worker_id, self._lease, kinds=list(self._handlers), limit=limit
             )
         except Exception:
             log.exception("claiming a job failed")
-            return None
+            return []
 
     def _start(self, job: Job, wake: Subscription) -> None:
         task = asyncio.create_task(self._do(job), name=f"job-{job.id}")

@@ -560,6 +560,23 @@ async def test_claim_honours_kinds_and_run_at(store: Store) -> None:
     assert pending.status == "queued"
 
 
+async def test_claim_many_takes_the_jobs_claim_next_would_in_turn(store: Store) -> None:
+    expired = await store.jobs.enqueue("ingest", {"n": 0})
+    assert await store.jobs.claim_next("lost", lease_seconds=-1) is not None
+    queued = [await store.jobs.enqueue("ingest", {"n": n}) for n in range(1, 4)]
+    other_kind = await store.jobs.enqueue("schedule", {})
+
+    claimed = await store.jobs.claim_many("w1", 30, kinds=["ingest"], limit=3)
+
+    assert [job.id for job in claimed] == [expired.id, queued[0].id, queued[1].id]
+    assert [job.attempts for job in claimed] == [2, 1, 1]
+    assert all(job.status == "running" and job.worker_id == "w1" for job in claimed)
+    rest = await store.jobs.claim_many("w2", 30, limit=5)
+    assert [job.id for job in rest] == [queued[2].id, other_kind.id]
+    assert await store.jobs.claim_many("w2", 30, limit=5) == []
+    assert await store.jobs.claim_many("w2", 30, limit=0) == []
+
+
 async def test_heartbeat_belongs_to_the_lease_holder(store: Store) -> None:
     job = await store.jobs.enqueue("ingest", {})
     claimed = await store.jobs.claim_next("w1", 5)

@@ -102,32 +102,48 @@ class SqliteJobs:
     async def claim_next(
         self, worker_id: str, lease_seconds: float, kinds: Sequence[str] | None = None
     ) -> Job | None:
+        claimed = await self.claim_many(worker_id, lease_seconds, kinds, limit=1)
+        return claimed[0] if claimed else None
+
+    async def claim_many(
+        self,
+        worker_id: str,
+        lease_seconds: float,
+        kinds: Sequence[str] | None = None,
+        *,
+        limit: int,
+    ) -> builtins.list[Job]:
         now = time.time()
         kind_filter, kind_params = "", []
         if kinds is not None:
             kind_filter = f" AND kind IN ({', '.join('?' * len(kinds))})"
             kind_params = list(kinds)
         # Looking first keeps an idle worker from taking the write lock for nothing.
-        if self._db.select(_CLAIMABLE, (now, now))[0][0] is None:
-            return None
+        if limit < 1 or self._db.select(_CLAIMABLE, (now, now))[0][0] is None:
+            return []
+        # Exhausted jobs are left out, so one whose lease expires after the check below
+        # waits for the next claim to bury it rather than getting an extra attempt. Two
+        # scalar subqueries, because an OR of both conditions sorts every due job.
+        claim_one = (
+            "UPDATE jobs SET status = 'running', worker_id = ?, lease_until = ?,"
+            " attempts = attempts + 1, updated_at = ? WHERE id = coalesce("
+            " (SELECT id FROM jobs WHERE status = 'running' AND lease_until < ?"
+            f" AND attempts < max_attempts{kind_filter} ORDER BY lease_until LIMIT 1),"
+            " (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ?"
+            f"{kind_filter} ORDER BY run_at, rowid LIMIT 1)) RETURNING *"
+        )
+        params = [worker_id, now + lease_seconds, now, now, *kind_params, now, *kind_params]
 
-        def claim(conn: sqlite3.Connection) -> Job | None:
+        def claim(conn: sqlite3.Connection) -> builtins.list[Job]:
             if conn.execute(_EXHAUSTED, (now,)).fetchall():
                 _bury_expired(conn, now)
-            # Exhausted jobs are left out, so one whose lease expires after the check
-            # above waits for the next claim to bury it rather than getting an extra
-            # attempt. Two scalar subqueries, because an OR of both conditions sorts
-            # every due job.
-            rows = conn.execute(
-                "UPDATE jobs SET status = 'running', worker_id = ?, lease_until = ?,"
-                " attempts = attempts + 1, updated_at = ? WHERE id = coalesce("
-                " (SELECT id FROM jobs WHERE status = 'running' AND lease_until < ?"
-                f" AND attempts < max_attempts{kind_filter} ORDER BY lease_until LIMIT 1),"
-                " (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ?"
-                f"{kind_filter} ORDER BY run_at, rowid LIMIT 1)) RETURNING *",
-                [worker_id, now + lease_seconds, now, now, *kind_params, now, *kind_params],
-            ).fetchall()
-            return _job(rows[0]) if rows else None
+            claimed: builtins.list[Job] = []
+            while len(claimed) < limit:
+                rows = conn.execute(claim_one, params).fetchall()
+                if not rows:
+                    break
+                claimed.append(_job(rows[0]))
+            return claimed
 
         return await self._db.run(claim)
 

@@ -119,6 +119,23 @@ class SurrealJobs:
         )
         return None if row is None else _job(row)
 
+    async def claim_many(
+        self,
+        worker_id: str,
+        lease_seconds: float,
+        kinds: Sequence[str] | None = None,
+        *,
+        limit: int,
+    ) -> builtins.list[Job]:
+        # One transaction per job: each claim is small, and SurrealDB retries conflicts.
+        claimed: builtins.list[Job] = []
+        while len(claimed) < limit:
+            job = await self.claim_next(worker_id, lease_seconds, kinds)
+            if job is None:
+                break
+            claimed.append(job)
+        return claimed
+
     async def heartbeat(self, job_id: str, worker_id: str, lease_seconds: float) -> bool:
         now = time.time()
         return await self._update_owned(
