@@ -15,13 +15,19 @@ from typing import Any, Self
 
 from flowstead.services.notify import Notifier, done_topic, run_topic
 from flowstead.store.protocol import NodeUpdate, Store
+from flowstead.store.records import Job
 
 
 class EventLog:
-    def __init__(self, store: Store, notifier: Notifier, run_id: str) -> None:
+    def __init__(
+        self, store: Store, notifier: Notifier, run_id: str, *, done_job: Job | None = None
+    ) -> None:
+        """`done_job`: the claimed job running the run, marked done with its end."""
         self._store = store
         self._notifier = notifier
         self._run_id = run_id
+        self._done_job = done_job
+        self.ended = False
         self._events: list[tuple[str, dict[str, Any]]] = []
         self._nodes: list[NodeUpdate] = []
         self._end: dict[str, Any] | None = None
@@ -73,11 +79,13 @@ class EventLog:
         await self._idle.wait()
         self._raise_failure()
 
-    async def finish(self, event: tuple[str, dict[str, Any]], **end: Any) -> None:
-        """Store the last event with the run's end (the fields of `store.runs.finish`),
-        after everything added before it, and wait until it is stored."""
+    async def finish(self, event: tuple[str, dict[str, Any]] | None, **end: Any) -> None:
+        """Store the last event (if any) with the run's end (the fields of
+        `store.runs.finish`), after everything added before it, and wait until it is
+        stored; `ended` says it was."""
         self._raise_failure()
-        self._events.append(event)
+        if event is not None:
+            self._events.append(event)
         self._end = end
         self._wake()
         await self.flush()
@@ -104,7 +112,10 @@ class EventLog:
             return
         if start:  # ended before its first write: it did start (`started_at`)
             await self._store.events.append_many(self._run_id, [], mark_running=True)
-        await self._store.runs.finish(self._run_id, **end, events=events, nodes=nodes)
+        await self._store.runs.finish(
+            self._run_id, **end, events=events, nodes=nodes, done_job=self._done_job
+        )
+        self.ended = True
 
     async def _write_loop(self) -> None:
         try:

@@ -34,7 +34,7 @@ from flowstead.engine.ports import LLM, ChatChunk, ChatMessage, ChatRequest
 from flowstead.services.compiled import CompiledWorkflows, Unrunnable
 from flowstead.services.eventlog import EventLog
 from flowstead.services.inputs import split_system
-from flowstead.services.notify import Notifier, done_topic, run_topic, stop_topic
+from flowstead.services.notify import Notifier, Subscription, stop_topic
 from flowstead.services.resume import edit, read_log, rerun_nodes, snapshot
 from flowstead.services.runs import TERMINAL
 from flowstead.store.protocol import Store
@@ -48,21 +48,27 @@ HISTORY_TURNS = 50
 
 class StopChannel:
     """The engine's command channel for one run: a stop requested in the store, noticed
-    when `stop:<id>` is published or, should that be missed, on the next slow check."""
+    when `stop:<id>` is published or, should that be missed, on the next slow check.
 
-    def __init__(self, store: Store, notifier: Notifier, run_id: str, poll: float) -> None:
+    `requested` is the run's flag as read after `stop` was subscribed to: a stop asked
+    for later wakes the subscription."""
+
+    def __init__(
+        self, store: Store, stop: Subscription, run_id: str, poll: float, *, requested: bool
+    ) -> None:
         self._store = store
-        self._notifier = notifier
+        self._stop = stop
         self._run_id = run_id
         self._poll = poll
+        self._requested = requested
         self._sent = False
 
     async def receive(self) -> Command:
         if self._sent:  # a stop is obeyed once; nothing else comes through here
             await asyncio.Future()
-        with self._notifier.subscribe(stop_topic(self._run_id)) as requested:
-            while not await self._store.runs.stop_requested(self._run_id):
-                await requested.wait(self._poll)
+        while not self._requested:
+            await self._stop.wait(self._poll)
+            self._requested = await self._store.runs.stop_requested(self._run_id)
         self._sent = True
         return Command("stop", "stopped by request")
 
@@ -99,27 +105,40 @@ class RunExecutor:
         self._compiled = compiled or CompiledWorkflows()
         self._poll = poll_seconds
 
-    async def execute_job(self, job: Job) -> None:
-        """The worker's handler for `run` jobs."""
-        if job.run_id is not None:
-            await self.execute(job.run_id)
+    async def execute_job(self, job: Job) -> bool:
+        """The worker's handler for `run` jobs; True when the job was marked done with
+        the run's end (the worker need not record it)."""
+        if job.run_id is None:
+            return False
+        return await self.execute(job.run_id, job=job)
 
-    async def execute(self, run_id: str) -> None:
-        run = await self._store.runs.get(run_id)
-        if run is None or run.status in TERMINAL:
-            return
-        async with EventLog(self._store, self._notifier, run_id) as events:
-            try:
-                await self._execute(run, events)
-            except Exception as exc:
-                log.exception("run failed with an internal error")
-                await self._fail(run, events, f"internal error: {type(exc).__name__}: {exc}")
+    async def execute(self, run_id: str, *, job: Job | None = None) -> bool:
+        """Execute or continue the run; `job`, the claimed job running it, is marked done
+        with the run's end (True if it was)."""
+        # Subscribed before the run is read: a stop asked for from now on wakes the run,
+        # one asked for before shows in what is read.
+        with self._notifier.subscribe(stop_topic(run_id)) as stop:
+            run = await self._store.runs.get(run_id)
+            if run is None or run.status in TERMINAL:
+                return False
+            channel = StopChannel(
+                self._store, stop, run.id, self._poll, requested=run.stop_requested
+            )
+            async with EventLog(self._store, self._notifier, run_id, done_job=job) as events:
+                try:
+                    await self._execute(run, events, channel)
+                except Exception as exc:
+                    log.exception("run failed with an internal error")
+                    await self._fail(run, events, f"internal error: {type(exc).__name__}: {exc}")
+            return events.ended and job is not None
 
-    async def _execute(self, run: Run, events: EventLog) -> None:
+    async def _execute(self, run: Run, events: EventLog, commands: StopChannel) -> None:
         logged = await read_log(self._store, run.id) if run.status == "running" else []
         finished = next((e for e in logged if e.type == "run_finished"), None)
         if finished is not None:  # its worker died between storing the end and recording it
-            await self._record_end(run, msgspec.convert(finished.data, RunFinished))
+            ended = msgspec.convert(finished.data, RunFinished)
+            await events.finish(None, **_end(ended))
+            _log_end(ended)
             return
         try:
             workflow = await self._compiled.get(
@@ -153,7 +172,7 @@ class RunExecutor:
                 files=system.get("files") or (),
                 query=system.get("query") or "",
                 resume=resume,
-                commands=StopChannel(self._store, self._notifier, run.id, self._poll),
+                commands=commands,
                 limits=self._limits,
             ),
         )
@@ -241,12 +260,6 @@ class RunExecutor:
             tokens=finished.total_tokens,
         )
         return message.id
-
-    async def _record_end(self, run: Run, finished: RunFinished) -> None:
-        """The end of a run whose `run_finished` is already in its log."""
-        await self._store.runs.finish(run.id, **_end(finished))
-        self._notifier.publish(run_topic(run.id), done_topic(run.id))
-        _log_end(finished)
 
     async def _fail(self, run: Run, events: EventLog, error: str) -> None:
         finished = RunFinished(status="failed", error=error)

@@ -167,11 +167,14 @@ class Runs(Protocol):
         total_steps: int = 0,
         events: Sequence[NewEvent] = (),
         nodes: Sequence[NodeUpdate] = (),
+        done_job: Job | None = None,
     ) -> Run:
         """Record the end of a run; `elapsed` counts from start (or creation if never started).
 
         `events` (its `run_finished`, say) are appended and `nodes` recorded in the same
-        transaction, as `RunEvents.append_many` does, so the end is stored all at once."""
+        transaction, as `RunEvents.append_many` does, so the end is stored all at once;
+        `done_job` (the claimed job that ran it) is marked done there too, as
+        `Jobs.complete(done_job.id, done_job.worker_id)` does."""
         ...
 
     async def request_stop(self, run_id: str) -> bool: ...

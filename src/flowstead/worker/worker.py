@@ -24,8 +24,9 @@ from flowstead.store.records import Job
 
 log = logging.getLogger(__name__)
 
-JobHandler = Callable[[Job], Awaitable[None]]
-"""Does one claimed job. Cancelled when its lease is lost or it is handed back."""
+JobHandler = Callable[[Job], Awaitable[bool | None]]
+"""Does one claimed job. Cancelled when its lease is lost or it is handed back. Returns
+True when it marked the job done itself (with its own last write)."""
 
 Interruption = Literal["lost", "handed_back"]
 RETRY_SECONDS = 5.0
@@ -108,7 +109,7 @@ class Worker:
                 "job claimed", extra={"job_id": job.id, "kind": job.kind, "attempt": job.attempts}
             )
             try:
-                await self._handlers[job.kind](job)
+                done = await self._handlers[job.kind](job)
             except asyncio.CancelledError:
                 await asyncio.shield(self._interrupted(job))
                 raise
@@ -120,7 +121,8 @@ class Worker:
                 failed = self._store.jobs.fail(job.id, self.worker_id, repr(exc), retry_at=retry_at)
                 await self._settle(failed)
             else:
-                await self._settle(self._store.jobs.complete(job.id, self.worker_id))
+                if not done:
+                    await self._settle(self._store.jobs.complete(job.id, self.worker_id))
             finally:
                 self._active.pop(job.id, None)
 

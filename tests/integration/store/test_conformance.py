@@ -458,6 +458,33 @@ async def test_finishing_a_run_stores_its_last_events_and_nodes_at_once(store: S
     assert await store.events.read(MISSING) == []
 
 
+async def test_finishing_a_run_can_mark_its_job_done(store: Store) -> None:
+    workflow = await new_workflow(store)
+    run = await store.runs.create(workflow_id=workflow.id, inputs={})
+    other = await store.runs.create(workflow_id=workflow.id, inputs={})
+    job = await store.jobs.claim_next("w1", 30)
+    stolen = await store.jobs.claim_next("w1", 30)
+    assert job is not None
+    assert stolen is not None
+    assert (job.run_id, stolen.run_id) == (run.id, other.id)
+    assert await store.jobs.release(stolen.id, "w1") is True
+    assert await store.jobs.claim_next("w2", 30) is not None
+
+    await store.runs.finish(run.id, status="succeeded", done_job=job)
+    await store.runs.finish(other.id, status="succeeded", done_job=stolen)
+
+    done = await store.jobs.get(job.id)
+    assert done is not None
+    assert (done.status, done.lease_until) == ("done", None)
+    assert done.finished_at is not None
+    held = await store.jobs.get(stolen.id)
+    assert held is not None
+    assert (held.status, held.worker_id) == ("running", "w2")
+    finished = await store.runs.get(other.id)
+    assert finished is not None
+    assert finished.status == "succeeded"
+
+
 async def test_a_failing_write_among_concurrent_ones_undoes_only_itself(store: Store) -> None:
     workflow = await new_workflow(store)
     runs = [await store.runs.create(workflow_id=workflow.id, inputs={}) for _ in range(3)]

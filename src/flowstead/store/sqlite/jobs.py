@@ -31,6 +31,10 @@ def _job(row: sqlite3.Row) -> Job:
     return to_record(Job, row, _JSON)
 
 
+COMPLETE = (
+    "UPDATE jobs SET status = 'done', lease_until = NULL, finished_at = ?, updated_at = ?"
+    " WHERE id = ? AND worker_id = ? AND status = 'running' RETURNING id"
+)
 INSERT_JOB = (
     "INSERT INTO jobs (id, kind, payload, run_id, status, run_at, max_attempts,"
     " created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)"
@@ -158,12 +162,7 @@ class SqliteJobs:
 
     async def complete(self, job_id: str, worker_id: str) -> bool:
         now = time.time()
-        return await self._update_owned(
-            job_id,
-            worker_id,
-            "status = 'done', lease_until = NULL, finished_at = ?, updated_at = ?",
-            (now, now),
-        )
+        return bool(await self._db.write(COMPLETE, (now, now, job_id, worker_id)))
 
     async def fail(
         self, job_id: str, worker_id: str, error: str, *, retry_at: float | None = None

@@ -12,10 +12,10 @@ from typing import Any
 from flowstead.store.codec import dumps, loads, to_record
 from flowstead.store.errors import NotFound
 from flowstead.store.protocol import RUN_JOB_KIND, NewEvent, NodeUpdate
-from flowstead.store.records import NodeExecution, Run
+from flowstead.store.records import Job, NodeExecution, Run
 from flowstead.store.sqlite.database import Database
 from flowstead.store.sqlite.events import UPSERT_NODE, append_events, node_params
-from flowstead.store.sqlite.jobs import INSERT_JOB, queued_job
+from flowstead.store.sqlite.jobs import COMPLETE, INSERT_JOB, queued_job
 
 # Every column but the draft snapshot, which only `document()` reads.
 _RUN_COLUMNS = (
@@ -200,6 +200,7 @@ class SqliteRuns:
         total_steps: int = 0,
         events: Sequence[NewEvent] = (),
         nodes: Sequence[NodeUpdate] = (),
+        done_job: Job | None = None,
     ) -> Run:
         now = time.time()
         assignments = (
@@ -212,6 +213,8 @@ class SqliteRuns:
         def finish(conn: sqlite3.Connection) -> Run:
             run = _update(conn, run_id, assignments, params)
             append_events(conn, run_id, encoded, nodes, now)
+            if done_job is not None:
+                conn.execute(COMPLETE, (now, now, done_job.id, done_job.worker_id)).fetchall()
             return run
 
         return await self._db.run(finish)

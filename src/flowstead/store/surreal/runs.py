@@ -11,7 +11,7 @@ from typing import Any
 from flowstead.store.codec import dumps, loads, to_record
 from flowstead.store.errors import NotFound
 from flowstead.store.protocol import RUN_JOB_KIND, NewEvent, NodeUpdate
-from flowstead.store.records import NodeExecution, Run
+from flowstead.store.records import Job, NodeExecution, Run
 from flowstead.store.surreal.database import SurrealDatabase, plain, rid
 from flowstead.store.surreal.events import APPEND, log_params
 from flowstead.store.surreal.jobs import job_content
@@ -57,6 +57,11 @@ LET $finished = (UPDATE $run SET status = $status, outputs = $outputs, error = $
     total_tokens = $total_tokens, total_steps = $total_steps, finished_at = $now,
     elapsed = $now - (started_at ?? created_at) RETURN AFTER)[0];
 IF !$finished { THROW 'not_found:run:' + $key };
+"""
+
+_DONE = """
+UPDATE $job SET status = 'done', lease_until = NONE, finished_at = $now, updated_at = $now
+    WHERE worker_id = $worker AND status = 'running' RETURN NONE;
 """
 
 _RECORD_NODE = """
@@ -182,12 +187,16 @@ class SurrealRuns:
         total_steps: int = 0,
         events: Sequence[NewEvent] = (),
         nodes: Sequence[NodeUpdate] = (),
+        done_job: Job | None = None,
     ) -> Run:
         now = time.time()
+        body = _FINISH + (APPEND if events or nodes else "") + (_DONE if done_job else "")
         row = await self._db.transaction(
-            f"{_FINISH}{APPEND if events or nodes else ''}RETURN $finished;",
+            f"{body}RETURN $finished;",
             {
                 **log_params(run_id, events, nodes, now),
+                "job": rid("job", done_job.id) if done_job else None,
+                "worker": done_job.worker_id if done_job else None,
                 "status": status,
                 "outputs": _json_or_none(outputs),
                 "error": error,
