@@ -146,12 +146,19 @@ class Worker:
             try:
                 await self._store.workers.beat(self.worker_id, self._info())
                 for job_id, active in list(self._active.items()):
-                    if not await self._store.jobs.heartbeat(job_id, self.worker_id, self._lease):
-                        active.interrupted = active.interrupted or "lost"
-                        active.task.cancel()
+                    if await self._store.jobs.heartbeat(job_id, self.worker_id, self._lease):
+                        continue
+                    if await self._done_here(job_id):  # its handler just marked it done
+                        continue
+                    active.interrupted = active.interrupted or "lost"
+                    active.task.cancel()
             except Exception:
                 log.exception("heartbeat failed")
             await asyncio.sleep(interval)
+
+    async def _done_here(self, job_id: str) -> bool:
+        job = await self._store.jobs.get(job_id)
+        return job is not None and job.status == "done" and job.worker_id == self.worker_id
 
     def _info(self) -> dict[str, object]:
         return {

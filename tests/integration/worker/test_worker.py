@@ -17,7 +17,7 @@ from tests.integration.worker.conftest import WAIT
 async def running(
     store: Store,
     notifier: Notifier,
-    handler: Callable[[Job], Awaitable[None]],
+    handler: Callable[[Job], Awaitable[bool | None]],
     *,
     concurrency: int = 2,
     lease_seconds: float = 30.0,
@@ -131,3 +131,25 @@ async def test_stopping_hands_back_jobs_that_outlast_the_grace_period(
     handed_back = await store.jobs.get(job.id)
     assert handed_back is not None
     assert (handed_back.status, handed_back.attempts, handed_back.worker_id) == ("queued", 0, None)
+
+
+async def test_a_job_its_handler_marked_done_is_not_taken_for_lost(
+    store: Store, notifier: Notifier
+) -> None:
+    finished = asyncio.Event()
+
+    async def handler(job: Job) -> bool:
+        assert job.worker_id is not None
+        assert await store.jobs.complete(job.id, job.worker_id)
+        await asyncio.sleep(0.3)  # heartbeats come while it winds down
+        finished.set()
+        return True
+
+    job = await store.jobs.enqueue("test", {})
+    async with running(store, notifier, handler, lease_seconds=0.15):
+        notifier.publish(JOBS)
+        async with asyncio.timeout(WAIT):
+            await finished.wait()
+    done = await store.jobs.get(job.id)
+    assert done is not None
+    assert done.status == "done"
