@@ -115,7 +115,9 @@ def playwright_api() -> Any:
     )
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: while Playwright's sync API is open its event loop counts as
+# running in this thread, which breaks every asyncio test that runs after it.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     with playwright_api().sync_playwright() as playwright:
         launched = playwright.chromium.launch(
