@@ -5,12 +5,12 @@ from __future__ import annotations
 import builtins
 import sqlite3
 import time
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from flowstead.store.codec import dumps, to_record
 from flowstead.store.errors import NotFound
+from flowstead.store.ids import new_id
 from flowstead.store.protocol import NewEvent, NodeUpdate
 from flowstead.store.records import RunEvent
 from flowstead.store.sqlite.database import Database
@@ -38,7 +38,7 @@ _INSERT_EVENT = (
 def node_params(run_id: str, node: NodeUpdate) -> tuple[Any, ...]:
     """The parameters of `UPSERT_NODE` for one node execution."""
     return (
-        str(uuid.uuid4()),
+        new_id(),
         run_id,
         node.node_id,
         node.index,

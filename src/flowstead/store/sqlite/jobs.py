@@ -5,11 +5,11 @@ from __future__ import annotations
 import builtins
 import sqlite3
 import time
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from flowstead.store.codec import dumps, to_record
+from flowstead.store.ids import new_id
 from flowstead.store.records import Job, JobStatus, WorkerBeat
 from flowstead.store.sqlite.database import Database
 
@@ -52,7 +52,7 @@ def queued_job(
     """A new queued job and the parameters of `INSERT_JOB` that store it."""
     now = time.time()
     job = Job(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         kind=kind,
         payload=payload,
         run_id=run_id,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import builtins
 import sqlite3
 import time
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from flowstead.store.codec import dumps, loads, to_record
 from flowstead.store.errors import NotFound
+from flowstead.store.ids import new_id
 from flowstead.store.protocol import RUN_JOB_KIND, NewEvent, NodeUpdate
 from flowstead.store.records import Job, NodeExecution, Run
 from flowstead.store.sqlite.database import Database
@@ -69,7 +69,7 @@ class SqliteRuns:
         resumed_from: str | None = None,
         max_attempts: int = 3,
     ) -> Run:
-        run_id = str(uuid.uuid4())
+        run_id = new_id()
         job, job_params = queued_job(
             kind=RUN_JOB_KIND,
             payload={"run_id": run_id},

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import builtins
 import time
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 
 from flowstead.store.codec import dumps, to_record
+from flowstead.store.ids import new_id
 from flowstead.store.protocol import NewEvent, NodeUpdate
 from flowstead.store.records import RunEvent
 from flowstead.store.surreal.database import SurrealDatabase, rid
@@ -63,7 +63,7 @@ def log_params(
         fields = node_content(node)
         # Listing sorts by recorded_at: a microsecond apart keeps the batch's order.
         created = {**fields, "run_id": run_id, "recorded_at": now + n * 1e-6}
-        node_params.append({"id": str(uuid.uuid4()), "fields": fields, "created": created})
+        node_params.append({"id": new_id(), "fields": fields, "created": created})
     return {
         "run": rid("run", run_id),
         "key": run_id,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import builtins
 import time
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from flowstead.store.codec import dumps, to_record
+from flowstead.store.ids import new_id
 from flowstead.store.records import Job, JobStatus, WorkerBeat
 from flowstead.store.surreal.database import SurrealDatabase, plain, rid
 
@@ -58,7 +58,7 @@ def job_content(
     """A new queued job and the content to CREATE it with."""
     now = time.time()
     job = Job(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         kind=kind,
         payload=payload,
         run_id=run_id,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import builtins
 import time
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from flowstead.store.codec import dumps, loads, to_record
 from flowstead.store.errors import NotFound
+from flowstead.store.ids import new_id
 from flowstead.store.protocol import RUN_JOB_KIND, NewEvent, NodeUpdate
 from flowstead.store.records import Job, NodeExecution, Run
 from flowstead.store.surreal.database import SurrealDatabase, plain, rid
@@ -107,7 +107,7 @@ class SurrealRuns:
         resumed_from: str | None = None,
         max_attempts: int = 3,
     ) -> Run:
-        run_id = str(uuid.uuid4())
+        run_id = new_id()
         job, job_data = job_content(
             kind=RUN_JOB_KIND,
             payload={"run_id": run_id},
@@ -251,7 +251,7 @@ class SurrealNodeExecutions:
         row = await self._db.transaction(
             _RECORD_NODE,
             {
-                "new_id": rid("node_execution", str(uuid.uuid4())),
+                "new_id": rid("node_execution", new_id()),
                 "node": {
                     "run_id": run_id,
                     "node_id": node_id,
