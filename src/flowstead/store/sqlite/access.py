@@ -48,14 +48,14 @@ class SqliteApiKeys:
         return key, plaintext
 
     async def verify(self, plaintext: str) -> ApiKey | None:
-        row = self._db.select_one(
+        row = await self._db.select_one(
             f"SELECT {_API_KEY_COLUMNS} FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
             (hash_token(plaintext),),
         )
         return None if row is None else to_record(ApiKey, row)
 
     async def list(self, workflow_id: str) -> builtins.list[ApiKey]:
-        rows = self._db.select(
+        rows = await self._db.select(
             f"SELECT {_API_KEY_COLUMNS} FROM api_keys WHERE workflow_id = ?"
             " ORDER BY created_at, id",
             (workflow_id,),
@@ -92,7 +92,7 @@ class SqliteAdminTokens:
     async def verify(self, plaintext: str) -> AdminToken | None:
         token_hash = hash_token(plaintext)
         # Look before writing, so a flood of wrong tokens never takes the write lock.
-        if self._db.select_one(_VALID_TOKEN, (token_hash,)) is None:
+        if await self._db.select_one(_VALID_TOKEN, (token_hash,)) is None:
             return None
         rows = await self._db.write(
             f"UPDATE admin_tokens SET last_used_at = ? WHERE token_hash = ?"
@@ -102,7 +102,7 @@ class SqliteAdminTokens:
         return to_record(AdminToken, rows[0]) if rows else None
 
     async def list(self) -> builtins.list[AdminToken]:
-        rows = self._db.select(
+        rows = await self._db.select(
             f"SELECT {_ADMIN_TOKEN_COLUMNS} FROM admin_tokens ORDER BY created_at, id"
         )
         return [to_record(AdminToken, row) for row in rows]

@@ -68,7 +68,9 @@ class SqliteConversations:
         return conversation
 
     async def get(self, conversation_id: str) -> Conversation | None:
-        row = self._db.select_one("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
+        row = await self._db.select_one(
+            "SELECT * FROM conversations WHERE id = ?", (conversation_id,)
+        )
         return None if row is None else _conversation(row)
 
     async def list(
@@ -81,7 +83,7 @@ class SqliteConversations:
                 raise NotFound("conversation", last_id)
             after = " AND (updated_at < ? OR (updated_at = ? AND id > ?))"
             params = [last.updated_at, last.updated_at, last.id]
-        rows = self._db.select(
+        rows = await self._db.select(
             "SELECT * FROM conversations WHERE workflow_id = ? AND user = ?"
             f"{after} ORDER BY updated_at DESC, id LIMIT ?",
             [workflow_id, user, *params, limit],
@@ -165,7 +167,7 @@ class SqliteMessages:
     ) -> builtins.list[Message]:
         before, params = "", []
         if first_id is not None:
-            first = self._db.select_one(
+            first = await self._db.select_one(
                 "SELECT created_at, id FROM messages WHERE id = ? AND conversation_id = ?",
                 (first_id, conversation_id),
             )
@@ -173,7 +175,7 @@ class SqliteMessages:
                 raise NotFound("message", first_id)
             before = " AND (created_at < ? OR (created_at = ? AND id < ?))"
             params = [first[0], first[0], first[1]]
-        rows = self._db.select(
+        rows = await self._db.select(
             f"SELECT * FROM messages WHERE conversation_id = ?{before}"
             " ORDER BY created_at DESC, id DESC LIMIT ?",
             [conversation_id, *params, limit],
@@ -181,7 +183,7 @@ class SqliteMessages:
         return [_message(row) for row in reversed(rows)]
 
     async def count(self, conversation_id: str) -> int:
-        row = self._db.select_one(
+        row = await self._db.select_one(
             "SELECT count(*) FROM messages WHERE conversation_id = ?", (conversation_id,)
         )
         return 0 if row is None else int(row[0])

@@ -10,8 +10,9 @@
   milliseconds; while another process holds the lock, a thread retries every few dozen
   microseconds so the event loop stays free.
 - `select()` reads on the event loop too, for indexed lookups of a few rows; under WAL a
-  reader never waits for writers. `fetch_all()`/`fetch_one()` read in a driver thread,
-  for queries that may take long (full-text and vector search).
+  reader does not wait for writers, and should it have to wait (a restore holding the
+  file) it reads in the driver thread instead. `fetch_all()`/`fetch_one()` read in the
+  driver thread, for queries that may take long (full-text and vector search).
 - `transaction()` is an interactive transaction in a driver thread (migrations, bulk
   inserts); it excludes the grouped writes while it runs.
 - Checkpoints (copying the WAL into the database file, with an fsync) run in a thread
@@ -365,12 +366,19 @@ class Database:
 
     # Reads
 
-    def select(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        """Rows of a quick read (an indexed lookup of a few rows), on the event loop."""
-        return self._reader().execute(sql, params).fetchall()
+    async def select(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """Rows of a quick read (an indexed lookup of a few rows), on the event loop; in
+        the driver thread instead when it would have to wait (a restore, say, holds the
+        file), so the event loop never waits for a lock."""
+        try:
+            return self._reader().execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc):
+                raise
+        return await self.fetch_all(sql, params)
 
-    def select_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        rows = self._reader().execute(sql, params).fetchall()
+    async def select_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        rows = await self.select(sql, params)
         return rows[0] if rows else None
 
     def _reader(self) -> sqlite3.Connection:
@@ -378,7 +386,7 @@ class Database:
         if reader is None:
             if self._closed:
                 raise StoreError("the database is closed")
-            reader = _connect(self._path, f"busy_timeout = {BUSY_TIMEOUT_MS}", "query_only = ON")
+            reader = _connect(self._path, "busy_timeout = 0", "query_only = ON")
             self._local.reader = reader
             self._readers.append(reader)
         return reader

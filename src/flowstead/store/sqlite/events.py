@@ -114,12 +114,12 @@ class SqliteRunEvents:
     async def read(
         self, run_id: str, *, after_seq: int = 0, limit: int = 1000
     ) -> builtins.list[RunEvent]:
-        rows = self._db.select(
+        rows = await self._db.select(
             "SELECT * FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
             (run_id, after_seq, limit),
         )
         return [to_record(RunEvent, row, ("data",)) for row in rows]
 
     async def last_seq(self, run_id: str) -> int:
-        row = self._db.select_one(_LAST_SEQ, (run_id,))
+        row = await self._db.select_one(_LAST_SEQ, (run_id,))
         return 0 if row is None else int(row[0])

@@ -123,7 +123,7 @@ class SqliteJobs:
             kind_filter = f" AND kind IN ({', '.join('?' * len(kinds))})"
             kind_params = list(kinds)
         # Looking first keeps an idle worker from taking the write lock for nothing.
-        if limit < 1 or self._db.select(_CLAIMABLE, (now, now))[0][0] is None:
+        if limit < 1 or (await self._db.select(_CLAIMABLE, (now, now)))[0][0] is None:
             return []
         # Exhausted jobs are left out, so one whose lease expires after the check below
         # waits for the next claim to bury it rather than getting an extra attempt. Two
@@ -205,7 +205,7 @@ class SqliteJobs:
         return bool(rows)
 
     async def get(self, job_id: str) -> Job | None:
-        row = self._db.select_one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        row = await self._db.select_one("SELECT * FROM jobs WHERE id = ?", (job_id,))
         return None if row is None else _job(row)
 
     async def list(
@@ -224,7 +224,7 @@ class SqliteJobs:
         if kind is not None:
             clauses.append("kind = ?")
             params.append(kind)
-        rows = self._db.select(
+        rows = await self._db.select(
             f"SELECT * FROM jobs WHERE {' AND '.join(clauses)}"
             " ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
             [*params, limit, offset],
@@ -247,5 +247,5 @@ class SqliteWorkers:
         return beat
 
     async def latest(self) -> WorkerBeat | None:
-        row = self._db.select_one("SELECT * FROM workers ORDER BY beat_at DESC LIMIT 1")
+        row = await self._db.select_one("SELECT * FROM workers ORDER BY beat_at DESC LIMIT 1")
         return None if row is None else to_record(WorkerBeat, row, ("info",))

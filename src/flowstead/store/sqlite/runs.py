@@ -148,11 +148,11 @@ class SqliteRuns:
         return draft
 
     async def get(self, run_id: str) -> Run | None:
-        row = self._db.select_one(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+        row = await self._db.select_one(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
         return None if row is None else _run(row)
 
     async def document(self, run_id: str) -> dict[str, Any] | None:
-        row = self._db.select_one(
+        row = await self._db.select_one(
             "SELECT coalesce(r.draft_document, v.document) FROM runs r"
             " LEFT JOIN workflow_versions v ON v.workflow_id = r.workflow_id"
             " AND v.number = r.version WHERE r.id = ?",
@@ -175,7 +175,7 @@ class SqliteRuns:
         if status is not None:
             clauses.append("status = ?")
             params.append(status)
-        rows = self._db.select(
+        rows = await self._db.select(
             f"SELECT {_RUN_COLUMNS} FROM runs WHERE {' AND '.join(clauses)}"
             " ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
             [*params, limit, offset],
@@ -229,7 +229,7 @@ class SqliteRuns:
         return bool(rows)
 
     async def stop_requested(self, run_id: str) -> bool:
-        row = self._db.select_one("SELECT stop_requested FROM runs WHERE id = ?", (run_id,))
+        row = await self._db.select_one("SELECT stop_requested FROM runs WHERE id = ?", (run_id,))
         return row is not None and bool(row[0])
 
 
@@ -281,13 +281,13 @@ class SqliteNodeExecutions:
         return await self._db.run(record)
 
     async def list_for_run(self, run_id: str) -> builtins.list[NodeExecution]:
-        rows = self._db.select(
+        rows = await self._db.select(
             "SELECT * FROM node_executions WHERE run_id = ? ORDER BY rowid", (run_id,)
         )
         return [to_record(NodeExecution, row, _NODE_JSON) for row in rows]
 
     async def finished_outputs(self, run_id: str) -> dict[str, dict[str, Any]]:
-        rows = self._db.select(
+        rows = await self._db.select(
             "SELECT node_id, outputs FROM node_executions"
             " WHERE run_id = ? AND \"index\" = 0 AND status = 'succeeded'",
             (run_id,),

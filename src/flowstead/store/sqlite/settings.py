@@ -54,7 +54,7 @@ class SqliteProviders:
         return msgspec.structs.replace(to_record(ProviderSettings, rows[0], _JSON), secrets=secrets)
 
     async def get(self, provider_id: str) -> ProviderSettings | None:
-        row = self._db.select_one(
+        row = await self._db.select_one(
             f"SELECT {_LISTED}, secrets AS sealed FROM providers WHERE id = ?", (provider_id,)
         )
         if row is None:
@@ -64,7 +64,7 @@ class SqliteProviders:
         )
 
     async def list(self) -> builtins.list[ProviderSettings]:
-        rows = self._db.select(f"SELECT {_LISTED} FROM providers ORDER BY id")
+        rows = await self._db.select(f"SELECT {_LISTED} FROM providers ORDER BY id")
         return [to_record(ProviderSettings, row, _JSON) for row in rows]
 
     async def delete(self, provider_id: str) -> bool:
@@ -79,7 +79,7 @@ class SqliteMeta:
         self._db = db
 
     async def get(self, key: str) -> str | None:
-        row = self._db.select_one("SELECT value FROM meta WHERE key = ?", (key,))
+        row = await self._db.select_one("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else str(row[0])
 
     async def set(self, key: str, value: str) -> None:

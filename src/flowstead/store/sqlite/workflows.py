@@ -69,7 +69,7 @@ class SqliteWorkflows:
         return workflow
 
     async def get(self, workflow_id: str) -> Workflow | None:
-        row = self._db.select_one("SELECT * FROM workflows WHERE id = ?", (workflow_id,))
+        row = await self._db.select_one("SELECT * FROM workflows WHERE id = ?", (workflow_id,))
         return None if row is None else _workflow(row)
 
     async def list(
@@ -79,7 +79,7 @@ class SqliteWorkflows:
         if search:
             where = "WHERE instr(lower(name), lower(?)) OR instr(lower(description), lower(?))"
             params = [search, search]
-        rows = self._db.select(
+        rows = await self._db.select(
             f"SELECT * FROM workflows {where} ORDER BY updated_at DESC, id LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
@@ -144,21 +144,21 @@ class SqliteWorkflows:
         return await self._db.run(publish)
 
     async def list_versions(self, workflow_id: str) -> builtins.list[WorkflowVersion]:
-        rows = self._db.select(
+        rows = await self._db.select(
             "SELECT * FROM workflow_versions WHERE workflow_id = ? ORDER BY number DESC",
             (workflow_id,),
         )
         return [_version(row) for row in rows]
 
     async def get_version(self, workflow_id: str, number: int) -> WorkflowVersion | None:
-        row = self._db.select_one(
+        row = await self._db.select_one(
             "SELECT * FROM workflow_versions WHERE workflow_id = ? AND number = ?",
             (workflow_id, number),
         )
         return None if row is None else _version(row)
 
     async def latest_version(self, workflow_id: str) -> WorkflowVersion | None:
-        row = self._db.select_one(
+        row = await self._db.select_one(
             "SELECT * FROM workflow_versions WHERE workflow_id = ? ORDER BY number DESC LIMIT 1",
             (workflow_id,),
         )
