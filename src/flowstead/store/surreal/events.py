@@ -27,10 +27,11 @@ MAX_SEQ = 2**63 - 1
 MARK_RUNNING = """
 UPDATE $run SET status = 'running', started_at = started_at ?? $now RETURN NONE;
 """
-# Statements for the body of a transaction, with $run, $key, $now, $events and $nodes:
-# append the events (bumping the run's last_seq, which also checks that the run exists),
-# then insert or overwrite the node executions; $first is the seq before the first event.
-APPEND = """
+# Statements for the body of a transaction, with $run, $key, $now, $events and $nodes
+# (`append_statements` picks what a write needs): append the events, bumping the run's
+# last_seq, which also checks that the run exists ($first is the seq before the first
+# event); then insert or overwrite the node executions.
+_APPEND_EVENTS = """
 LET $last = (UPDATE $run SET last_seq = (last_seq ?? 0) + array::len($events)
     RETURN VALUE last_seq)[0];
 IF $last = NONE { THROW 'not_found:run:' + $key };
@@ -41,6 +42,8 @@ FOR $event IN $events {
         created_at: $now,
     } RETURN NONE;
 };
+"""
+_UPSERT_NODES = """
 FOR $node IN $nodes {
     LET $existing = (SELECT VALUE id FROM node_execution
         WHERE run_id = $key AND node_id = $node.fields.node_id
@@ -54,10 +57,15 @@ FOR $node IN $nodes {
 """
 
 
+def append_statements(events: Sequence[NewEvent], nodes: Sequence[NodeUpdate]) -> str:
+    """The statements that store these events and nodes (a shorter query parses faster)."""
+    return _APPEND_EVENTS + (_UPSERT_NODES if nodes else "")
+
+
 def log_params(
     run_id: str, events: Sequence[NewEvent], nodes: Sequence[NodeUpdate], now: float
 ) -> dict[str, Any]:
-    """The parameters of `APPEND`."""
+    """The parameters of `append_statements`."""
     node_params = []
     for n, node in enumerate(nodes):
         fields = node_content(node)
@@ -103,7 +111,8 @@ class SurrealRunEvents:
         if not events and not nodes and not mark_running:
             return []
         first = await self._db.transaction(
-            f"{MARK_RUNNING if mark_running else ''}{APPEND}RETURN $first;",
+            f"{MARK_RUNNING if mark_running else ''}{append_statements(events, nodes)}"
+            "RETURN $first;",
             log_params(run_id, events, nodes, time.time()),
         )
         if not events:

@@ -13,7 +13,7 @@ from flowstead.store.ids import new_id
 from flowstead.store.protocol import RUN_JOB_KIND, NewEvent, NodeUpdate
 from flowstead.store.records import Job, NodeExecution, Run
 from flowstead.store.surreal.database import SurrealDatabase, plain, rid
-from flowstead.store.surreal.events import APPEND, log_params
+from flowstead.store.surreal.events import append_statements, log_params
 from flowstead.store.surreal.jobs import job_content
 
 _RUN_JSON = ("inputs", "outputs")
@@ -190,7 +190,8 @@ class SurrealRuns:
         done_job: Job | None = None,
     ) -> Run:
         now = time.time()
-        body = _FINISH + (APPEND if events or nodes else "") + (_DONE if done_job else "")
+        body = _FINISH + (append_statements(events, nodes) if events or nodes else "")
+        body += _DONE if done_job else ""
         row = await self._db.transaction(
             f"{body}RETURN $finished;",
             {
