@@ -16,7 +16,9 @@
 - `transaction()` is an interactive transaction in a driver thread (migrations, bulk
   inserts); it excludes the grouped writes while it runs.
 - Checkpoints (copying the WAL into the database file, with an fsync) run in a thread
-  shortly after commits, instead of inside whichever commit crosses SQLite's threshold.
+  shortly after commits, instead of inside whichever commit crosses SQLite's threshold;
+  when the WAL has grown long (writers never let it be copied to its end, so it never
+  starts over) one holds the writers back for a moment.
 
 A store is normally used from one event loop; tests also call it from a second loop in
 another thread, so the writer connection has a thread lock and each thread its reader.
@@ -49,6 +51,10 @@ _BUSY_RETRY_MAX = 0.001
 _STATEMENT_CACHE = 256
 # A checkpoint follows the first commit after the last one by this much (seconds).
 _CHECKPOINT_DELAY = 0.05
+# Beyond this many frames (of a page each) in the WAL, a checkpoint makes writers wait
+# (up to _RESTART_WAIT_MS) until it has copied everything, so the WAL starts over.
+_WAL_RESTART_FRAMES = 1000
+_RESTART_WAIT_MS = 100
 
 T = TypeVar("T")
 Params = Sequence[Any] | dict[str, Any]
@@ -123,7 +129,7 @@ class Database:
             # Checkpoints are ours to run (in a thread), not the committing writer's.
             writer = _connect(path, "busy_timeout = 0", "wal_autocheckpoint = 0")
             opened.append(writer)
-            checkpointer = _connect(path, "busy_timeout = 0")
+            checkpointer = _connect(path, f"busy_timeout = {_RESTART_WAIT_MS}")
             opened.append(checkpointer)
         except BaseException:
             for connection in reversed(opened):
@@ -331,7 +337,13 @@ class Database:
     def _copy_wal(self) -> None:
         with self._checkpointing:
             try:
-                self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                _busy_now, frames, _copied = self._checkpointer.execute(
+                    "PRAGMA wal_checkpoint(PASSIVE)"
+                ).fetchone()
+                if frames > _WAL_RESTART_FRAMES:
+                    # Writers that never pause never find the WAL fully copied, which
+                    # is when the next one starts it over: make one pause, briefly.
+                    self._checkpointer.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
             except sqlite3.OperationalError as exc:
                 if not _busy(exc):  # busy: another process is checkpointing right now
                     raise
