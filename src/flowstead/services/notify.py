@@ -1,6 +1,6 @@
 """Push-like wake-ups between Flowstead processes on one machine.
 
-Every process that subscribes binds one Unix datagram socket in `<data_dir>/run/notify/`.
+Every process binds one Unix datagram socket in `<data_dir>/run/notify/`.
 `publish(topic)` wakes this process's own subscribers directly and sends the topic to
 every socket there (removing the files of dead processes); topics published after it in
 the same turn of the event loop follow at the next turn, gathered into one datagram.
@@ -106,7 +106,6 @@ class Notifier:
         self._peers: list[str] = []
         self._addresses: dict[str, str] = {}
         self._outbox: set[str] | None = None
-        self._bound = False
         self._listed_mtime_ns = -1
         self._backlogs: dict[str, _Backlog] = {}
         self._retries: set[asyncio.TimerHandle] = set()
@@ -116,34 +115,30 @@ class Notifier:
         return cls(notify_dir(data_dir))
 
     async def start(self) -> None:
-        """Open the directory and a socket to send from; the socket is bound (and this
-        process woken by the others) from the first `subscribe()` on."""
+        """Bind this process's socket and start receiving (the socket file also tells that
+        the process is alive: restores refuse to run under one). Where the file system
+        refuses socket files, other processes are not woken: everyone falls back to slow
+        checks."""
         self.directory.mkdir(parents=True, exist_ok=True)
         self._dir_fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY)
-        self._loop = asyncio.get_running_loop()
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        sock.setblocking(False)
-        self._socket = sock
-
-    def _listen(self) -> None:
-        """Bind this process's socket and start receiving. Where the file system refuses
-        socket files, other processes are not woken: everyone falls back to slow checks."""
-        if self._bound or self._socket is None:
-            return
         try:
-            self._socket.bind(self._address(self._name))
+            sock.setblocking(False)
+            sock.bind(self._address(self._name))
         except OSError as exc:
-            self._socket.close()
-            self._socket = None
+            sock.close()
             log.warning(
                 "no notifications between processes (%s): runs are noticed by slow checks",
                 exc,
                 extra={"directory": str(self.directory)},
             )
             return
-        self._bound = True
-        assert self._loop is not None
-        self._loop.add_reader(self._socket.fileno(), self._receive)
+        except BaseException:
+            sock.close()
+            raise
+        self._socket = sock
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(sock.fileno(), self._receive)
 
     async def close(self) -> None:
         self._send_outbox()
@@ -152,12 +147,11 @@ class Notifier:
         self._retries.clear()
         self._backlogs.clear()
         if self._socket is not None:
-            if self._bound and self._loop is not None and not self._loop.is_closed():
+            if self._loop is not None and not self._loop.is_closed():
                 self._loop.remove_reader(self._socket.fileno())
             self._socket.close()
             self._socket = None
-            if self._bound:
-                self._unlink(self._name)
+            self._unlink(self._name)
         if self._dir_fd is not None:
             os.close(self._dir_fd)
             self._dir_fd = None
@@ -216,7 +210,6 @@ class Notifier:
     @contextmanager
     def subscribe(self, topic: str) -> Iterator[Subscription]:
         """A subscription for the block; subscribe before reading the state it guards."""
-        self._listen()
         subscription = Subscription(topic)
         self._subscriptions.setdefault(topic, set()).add(subscription)
         try:

@@ -123,13 +123,3 @@ async def test_everything_wakes_every_subscriber(tmp_path: Path) -> None:
                 assert await run.wait(5)
         finally:
             sender.close()
-
-
-async def test_a_notifier_that_only_publishes_gets_no_socket(tmp_path: Path) -> None:
-    async with Notifier(tmp_path) as publisher, Notifier(tmp_path) as listener:
-        publisher.publish(JOBS)
-        assert os.listdir(tmp_path) == []
-        with listener.subscribe(JOBS) as jobs:
-            assert os.listdir(tmp_path) == [listener._name]
-            publisher.publish(JOBS)
-            assert await jobs.wait(5)
