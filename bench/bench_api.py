@@ -5,7 +5,8 @@ Run `/tmp/venv/bin/python bench/bench_api.py`; it writes `bench/results/api.json
 machine it ran on.
 
 - `blocking`: `POST /v1/workflows/run` (blocking) of the 3-node template workflow (start →
-  template → end), at 1 and 16 concurrent clients: p50/p99 latency, runs/s, errors.
+  template → end), at 1 and 16 concurrent clients: p50/p99 latency, runs/s, errors, and
+  the CPU time each process spent per run (api, worker, this load generator).
   Targets: p50 ≤ 5 ms at 1 client; ≥ 400 runs/s at 16; no errors.
 - `streaming`: time to the first `text_chunk` of a streaming run (start → LLM → end against
   the fake OpenAI server), minus the time to the first content frame when asking the fake
