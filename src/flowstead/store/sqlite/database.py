@@ -17,8 +17,8 @@
   inserts); it excludes the grouped writes while it runs.
 - Checkpoints (copying the WAL into the database file, with an fsync) run in a thread
   shortly after commits, instead of inside whichever commit crosses SQLite's threshold;
-  when the WAL has grown long (writers never let it be copied to its end, so it never
-  starts over) one holds the writers back for a moment.
+  when the WAL has grown long (steady writers never let it be copied to its end, so it
+  never starts over) they also seize a quiet instant to make it start over.
 
 A store is normally used from one event loop; tests also call it from a second loop in
 another thread, so the writer connection has a thread lock and each thread its reader.
@@ -51,10 +51,9 @@ _BUSY_RETRY_MAX = 0.001
 _STATEMENT_CACHE = 256
 # A checkpoint follows the first commit after the last one by this much (seconds).
 _CHECKPOINT_DELAY = 0.05
-# Beyond this many frames (of a page each) in the WAL, a checkpoint makes writers wait
-# (up to _RESTART_WAIT_MS) until it has copied everything, so the WAL starts over.
+# Beyond this many frames (of a page each) in the WAL, a checkpoint also tries to make
+# it start over (see `_copy_wal`).
 _WAL_RESTART_FRAMES = 1000
-_RESTART_WAIT_MS = 100
 
 T = TypeVar("T")
 Params = Sequence[Any] | dict[str, Any]
@@ -129,7 +128,7 @@ class Database:
             # Checkpoints are ours to run (in a thread), not the committing writer's.
             writer = _connect(path, "busy_timeout = 0", "wal_autocheckpoint = 0")
             opened.append(writer)
-            checkpointer = _connect(path, f"busy_timeout = {_RESTART_WAIT_MS}")
+            checkpointer = _connect(path, "busy_timeout = 0")
             opened.append(checkpointer)
         except BaseException:
             for connection in reversed(opened):
@@ -341,8 +340,11 @@ class Database:
                     "PRAGMA wal_checkpoint(PASSIVE)"
                 ).fetchone()
                 if frames > _WAL_RESTART_FRAMES:
-                    # Writers that never pause never find the WAL fully copied, which
-                    # is when the next one starts it over: make one pause, briefly.
+                    # The WAL starts over only when a writer finds it fully copied, and
+                    # writers that never pause never do: when nobody writes or reads at
+                    # this instant, a RESTART checkpoint copies the rest and sees to it
+                    # (without a busy timeout it waits for nobody: else it tries again
+                    # next time).
                     self._checkpointer.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
             except sqlite3.OperationalError as exc:
                 if not _busy(exc):  # busy: another process is checkpointing right now
