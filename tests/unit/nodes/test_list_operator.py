@@ -89,6 +89,13 @@ async def test_an_empty_result_has_no_records() -> None:
     assert result.outputs == {"result": [], "first_record": None, "last_record": None}
 
 
+@pytest.mark.parametrize("items", [None, []])
+async def test_no_list_to_operate_on_is_an_empty_result_even_when_extracting(items: Any) -> None:
+    result = await operate({"extract": 1, "sort": {"key": "age"}}, items)
+    assert result.status == "succeeded"
+    assert result.outputs == {"result": [], "first_record": None, "last_record": None}
+
+
 @pytest.mark.parametrize(
     ("config", "items", "error"),
     [

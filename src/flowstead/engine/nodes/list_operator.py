@@ -39,6 +39,9 @@ async def run(config: ListOperatorConfig, ctx: NodeContext) -> NodeResult:
         items = ctx.resolve(config.variable)
     except selectors.Missing as exc:
         return NodeResult.fail(str(exc))
+    if items is None or items == []:
+        # As Dify does: nothing to operate on is an empty result, whatever the settings.
+        return NodeResult.ok({"result": [], "first_record": None, "last_record": None})
     if not isinstance(items, list):
         return NodeResult.fail(f"`{config.variable}` is a {type(items).__name__}, not a list")
     result = list(items)
