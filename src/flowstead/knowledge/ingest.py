@@ -23,7 +23,6 @@ from flowstead.store.errors import NotFound
 from flowstead.store.protocol import Store
 from flowstead.store.records import KnowledgeBase, KnowledgeDocument, NewChunk
 
-INGEST_JOB_KIND = "ingest"
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mdx")
 # Statuses that are not retried: the request itself is wrong, asking again changes nothing.
 _RETRYABLE_STATUS = frozenset({408, 425, 429})

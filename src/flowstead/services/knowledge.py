@@ -16,14 +16,14 @@ from flowstead.knowledge.chunking import DEFAULT_SEPARATORS
 from flowstead.knowledge.embedding import EmbedderFor, embedders
 from flowstead.knowledge.files import DocumentFiles
 from flowstead.knowledge.filters import FilterError, metadata_filters
-from flowstead.knowledge.ingest import INGEST_JOB_KIND, Ingestor
+from flowstead.knowledge.ingest import Ingestor
 from flowstead.knowledge.retrieval import Found, KnowledgeRetriever, Mode
 from flowstead.providers.http import HttpxHttpClient
 from flowstead.providers.router import ProviderRouter
 from flowstead.services.collaborators import StoredProviders
 from flowstead.services.notify import JOBS, Notifier
 from flowstead.store.errors import NotFound
-from flowstead.store.protocol import Store
+from flowstead.store.protocol import INGEST_JOB_KIND, Store
 from flowstead.store.records import Chunk, KnowledgeBase, KnowledgeDocument, RetrievalSettings
 
 EMBEDDING_KINDS = ("openai", "ollama")

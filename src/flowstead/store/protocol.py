@@ -37,6 +37,8 @@ from flowstead.store.records import (
 )
 
 RUN_JOB_KIND = "run"
+# An ingestion job; its payload names the knowledge document: {"document_id": …}.
+INGEST_JOB_KIND = "ingest"
 
 Scalar = str | int | float | bool
 MetadataFilters = Mapping[str, Sequence[Scalar]]
@@ -258,7 +260,8 @@ class Jobs(Protocol):
         job due longest.
 
         Each claim counts an attempt. A job whose lease expired on its last attempt
-        becomes `dead` instead (and its run, if any, fails)."""
+        becomes `dead` instead, and what it was doing fails: its run, if any, or the
+        document an ingestion job was indexing (nobody else would ever finish it)."""
         ...
 
     async def claim_many(

@@ -8,14 +8,13 @@ import signal
 
 from flowstead import logs
 from flowstead.engine.limits import Limits
-from flowstead.knowledge.ingest import INGEST_JOB_KIND
 from flowstead.services.collaborators import open_collaborators
 from flowstead.services.execution import RunExecutor
 from flowstead.services.knowledge import open_ingestor
 from flowstead.services.notify import Notifier
 from flowstead.settings import Settings
 from flowstead.store import open_store
-from flowstead.store.protocol import RUN_JOB_KIND
+from flowstead.store.protocol import INGEST_JOB_KIND, RUN_JOB_KIND
 from flowstead.worker.ingestion import IngestionJobs
 from flowstead.worker.worker import Worker
 

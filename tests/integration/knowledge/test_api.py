@@ -14,11 +14,11 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from flowstead.api.app import create_app
-from flowstead.knowledge.ingest import INGEST_JOB_KIND
 from flowstead.services.knowledge import open_ingestor
 from flowstead.services.notify import Notifier
 from flowstead.settings import Settings
 from flowstead.store import open_store
+from flowstead.store.protocol import INGEST_JOB_KIND
 from flowstead.worker.ingestion import IngestionJobs
 from flowstead.worker.worker import Worker
 from tests.integration.api.conftest import ADMIN, PASSWORD, assert_error

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from flowstead.store import Conflict, NotFound, Store
-from flowstead.store.protocol import NodeUpdate
+from flowstead.store.protocol import INGEST_JOB_KIND, NodeUpdate
 from flowstead.store.records import NewChunk, Workflow
 from tests.integration.store.conftest import Opener
 from tests.integration.store.raw import files_contain, raw_rows, table_name
@@ -658,6 +658,34 @@ async def test_job_whose_last_lease_expired_is_dead_and_fails_its_run(store: Sto
     assert failed.error is not None
     assert "lease expired" in failed.error
     assert failed.finished_at is not None
+
+
+async def test_ingestion_whose_last_lease_expired_fails_its_document(store: Store) -> None:
+    kb = await store.knowledge_bases.create(name="Manuals")
+    lost = await store.documents.add(kb_id=kb.id, name="guide.pdf")
+    done = await store.documents.add(kb_id=kb.id, name="faq.md")
+    job = await store.jobs.enqueue(INGEST_JOB_KIND, {"document_id": lost.id}, max_attempts=1)
+    assert await store.jobs.claim_next("w1", lease_seconds=-1) is not None
+    await store.documents.set_status(lost.id, "processing", progress=0.5)
+    other = await store.jobs.enqueue(INGEST_JOB_KIND, {"document_id": done.id}, max_attempts=1)
+    assert await store.jobs.claim_next("w2", lease_seconds=30) is not None
+    await store.documents.set_status(done.id, "ready", progress=1.0)
+    assert await store.jobs.complete(other.id, "w2") is True
+
+    assert await store.jobs.claim_next("w3", 30) is None
+
+    failed = await store.documents.get(lost.id)
+    assert failed is not None
+    assert (failed.status, failed.error) == (
+        "failed",
+        "the worker indexing it was lost: lease expired on attempt 1 of 1",
+    )
+    dead = await store.jobs.get(job.id)
+    assert dead is not None
+    assert dead.status == "dead"
+    untouched = await store.documents.get(done.id)
+    assert untouched is not None
+    assert untouched.status == "ready"
 
 
 async def test_fail_retries_while_attempts_remain(store: Store) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from flowstead.store.codec import dumps, to_record
 from flowstead.store.ids import new_id
+from flowstead.store.protocol import INGEST_JOB_KIND
 from flowstead.store.records import Job, JobStatus, WorkerBeat
 from flowstead.store.sqlite.database import Database
 
@@ -67,21 +68,28 @@ def queued_job(
 
 
 def _bury_expired(conn: sqlite3.Connection, now: float) -> None:
-    """Mark jobs whose lease expired on their last attempt dead, and fail their runs."""
+    """Mark jobs whose lease expired on their last attempt dead, and fail what they were
+    doing: a run, or the document an ingestion job was indexing."""
     dead = conn.execute(
         f"UPDATE jobs SET status = 'dead', error = {_DEAD_ERROR}, worker_id = NULL,"
         " lease_until = NULL, finished_at = ?, updated_at = ?"
         " WHERE status = 'running' AND lease_until < ? AND attempts >= max_attempts"
-        " RETURNING run_id, error",
+        " RETURNING run_id, error, kind, json_extract(payload, '$.document_id')",
         (now, now, now),
     ).fetchall()
-    for run_id, error in dead:
+    for run_id, error, kind, document_id in dead:
         if run_id is not None:
             conn.execute(
                 "UPDATE runs SET status = 'failed', error = ?, finished_at = ?,"
                 " elapsed = ? - coalesce(started_at, created_at)"
                 " WHERE id = ? AND status IN ('queued', 'running')",
                 (f"the worker running it was lost: {error}", now, now, run_id),
+            )
+        elif kind == INGEST_JOB_KIND and document_id is not None:
+            conn.execute(
+                "UPDATE documents SET status = 'failed', error = ?, updated_at = ?"
+                " WHERE id = ? AND status IN ('queued', 'processing')",
+                (f"the worker indexing it was lost: {error}", now, document_id),
             )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from flowstead.store.codec import dumps, to_record
 from flowstead.store.ids import new_id
+from flowstead.store.protocol import INGEST_JOB_KIND
 from flowstead.store.records import Job, JobStatus, WorkerBeat
 from flowstead.store.surreal.database import SurrealDatabase, plain, rid
 
@@ -36,10 +37,13 @@ LET $expired = (SELECT VALUE id FROM job
 LET $next = IF $expired { $expired } ELSE {
     (SELECT VALUE id FROM job WHERE status = 'queued' AND run_at <= $now {kinds} LIMIT 1)
 };
-RETURN IF $next {
-    (UPDATE ONLY $next[0] SET status = 'running', worker_id = $worker,
-        lease_until = $lease, attempts += 1, updated_at = $now RETURN AFTER)
-} ELSE { NONE };
+RETURN {
+    job: IF $next {
+        (UPDATE ONLY $next[0] SET status = 'running', worker_id = $worker,
+            lease_until = $lease, attempts += 1, updated_at = $now RETURN AFTER)
+    } ELSE { NONE },
+    lost_ingestions: $dead[WHERE kind = $ingest],
+};
 """
 
 
@@ -108,16 +112,36 @@ class SurrealJobs:
     ) -> Job | None:
         now = time.time()
         body = _CLAIM.replace("{kinds}", "" if kinds is None else "AND kind IN $kinds")
-        row = await self._db.transaction(
+        result = await self._db.transaction(
             body,
             {
                 "now": now,
                 "lease": now + lease_seconds,
                 "worker": worker_id,
                 "kinds": list(kinds or []),
+                "ingest": INGEST_JOB_KIND,
             },
         )
+        for lost in result["lost_ingestions"]:
+            await self._fail_document(_job(lost), now)
+        row = result["job"]
         return None if row is None else _job(row)
+
+    async def _fail_document(self, job: Job, now: float) -> None:
+        # After the claim's transaction, because the payload is JSON text SurrealQL cannot
+        # read; should this process die in between, the document keeps its status.
+        document_id = job.payload.get("document_id")
+        if not isinstance(document_id, str):
+            return
+        await self._db.write(
+            "UPDATE $id SET status = 'failed', error = $error, updated_at = $now"
+            " WHERE status IN ['queued', 'processing'] RETURN NONE",
+            {
+                "id": rid("kb_document", document_id),
+                "error": f"the worker indexing it was lost: {job.error}",
+                "now": now,
+            },
+        )
 
     async def claim_many(
         self,
