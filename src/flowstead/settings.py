@@ -7,6 +7,7 @@ names the setting.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -93,6 +94,22 @@ def _origins(value: str) -> tuple[str, ...]:
     return tuple(o.strip() for o in value.split(",") if o.strip())
 
 
+def _networks(value: str) -> tuple[str, ...]:
+    """Addresses or CIDR networks, e.g. `127.0.0.1, 10.0.0.0/8`."""
+    found = []
+    for item in (v.strip() for v in value.split(",")):
+        if not item:
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"{item!r} is not an IP address or network (such as 10.0.0.0/8)"
+            ) from None
+        found.append(item)
+    return tuple(found)
+
+
 def _text(value: str) -> str:
     return value
 
@@ -148,6 +165,13 @@ SETTINGS: dict[str, Setting] = {
         "",
         _origins,
         "Comma-separated origins allowed to call the API from browsers.",
+    ),
+    "trusted_proxies": Setting(
+        "FLOWSTEAD_TRUSTED_PROXIES",
+        "",
+        _networks,
+        "Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For and"
+        " X-Forwarded-Proto are believed (the login limit then counts the real client).",
     ),
     "worker_concurrency": Setting(
         "FLOWSTEAD_WORKER_CONCURRENCY", "4", _positive_int, "Runs one worker executes at once."
@@ -215,6 +239,7 @@ class Settings:
     log_level: str
     timezone: str
     cors_origins: tuple[str, ...]
+    trusted_proxies: tuple[str, ...]
     worker_concurrency: int
     job_lease_seconds: float
     max_steps: int

@@ -34,6 +34,7 @@ def test_values_from_the_environment() -> None:
             "LOG_LEVEL": "debug",
             "TZ": "Europe/Paris",
             "FLOWSTEAD_CORS_ORIGINS": "http://a.test, http://b.test",
+            "FLOWSTEAD_TRUSTED_PROXIES": "127.0.0.1, 172.16.0.0/12,",
             "FLOWSTEAD_WORKER_CONCURRENCY": "8",
             "FLOWSTEAD_PASSWORD_FILE": "/run/secrets/pw",
         }
@@ -44,6 +45,7 @@ def test_values_from_the_environment() -> None:
     assert settings.log_level == "DEBUG"
     assert settings.timezone == "Europe/Paris"
     assert settings.cors_origins == ("http://a.test", "http://b.test")
+    assert settings.trusted_proxies == ("127.0.0.1", "172.16.0.0/12")
     assert settings.worker_concurrency == 8
     assert settings.password_file == Path("/run/secrets/pw")
 
@@ -63,6 +65,11 @@ def test_values_from_the_environment() -> None:
         ("TZ", "Mars/Olympus", "TZ='Mars/Olympus' must be an IANA time zone"),
         ("FLOWSTEAD_MAX_STEPS", "0", "FLOWSTEAD_MAX_STEPS='0' must be a whole number"),
         ("FLOWSTEAD_MAX_RUN_SECONDS", "soon", "FLOWSTEAD_MAX_RUN_SECONDS='soon' must be a number"),
+        (
+            "FLOWSTEAD_TRUSTED_PROXIES",
+            "10.0.0.0/8, nginx",
+            "'nginx' is not an IP address or network (such as 10.0.0.0/8)",
+        ),
     ],
 )
 def test_bad_values_name_the_setting(env: str, value: str, message: str) -> None:

@@ -173,6 +173,14 @@ def create_app(settings: Settings, *, web: bool = False) -> Litestar:
         logging_config=None,
     )
     app.asgi_handler = RequestContext(app.asgi_handler)
+    if settings.trusted_proxies:
+        # The client a trusted proxy forwards for becomes the request's client (and
+        # X-Forwarded-Proto its scheme), for everything after: logs, the login limit.
+        from granian.utils.proxies import wrap_asgi_with_proxy_headers
+
+        app.asgi_handler = wrap_asgi_with_proxy_headers(
+            app.asgi_handler, list(settings.trusted_proxies)
+        )
     return app
 
 
