@@ -71,6 +71,7 @@ def _lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncContextMa
                 ProviderRouter(providers.config, providers.secret)
             )
             app.state.runs = RunService(store, notifier)
+            app.state.notifier = notifier
             app.state.store = store
             app.state.migrated = True  # open_store applies pending migrations or fails
             app.state.worker_fresh_seconds = settings.job_lease_seconds

@@ -23,7 +23,6 @@ from flowstead.services.knowledge import (
     KnowledgeSettings,
     Upload,
 )
-from flowstead.services.notify import Notifier
 from flowstead.settings import Settings
 from flowstead.store.records import (
     Chunk,
@@ -173,15 +172,14 @@ def knowledge_lifespan(
     settings: Settings,
 ) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     """The knowledge service on `app.state`; runs after the app's own lifespan opened the
-    store and the provider router."""
+    store, the notifier and the provider router."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with Notifier.for_data_dir(settings.data_dir) as notifier:
-            app.state.knowledge = KnowledgeService(
-                app.state.store, notifier, settings.data_dir, embedders(app.state.router)
-            )
-            yield
+        app.state.knowledge = KnowledgeService(
+            app.state.store, app.state.notifier, settings.data_dir, embedders(app.state.router)
+        )
+        yield
 
     return lifespan
 
