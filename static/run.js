@@ -100,7 +100,13 @@
       node_started: (d) => { if (d.iteration_id == null && d.loop_id == null) state(d.node_id, "running", d.title); },
       node_finished: (d) => { if (d.iteration_id == null && d.loop_id == null) state(d.node_id, d.status, d.title, d.elapsed); },
       node_skipped: (d) => { if (d.iteration_id == null && d.loop_id == null) state(d.node_id, "skipped", d.node_id); },
-      node_retry: (d) => { const r = row(d.node_id); if (r) r.time.textContent = "retrying (" + d.error + ")"; },
+      node_retry: (d) => {
+        const r = row(d.node_id);
+        if (r) r.time.textContent = "retrying (" + d.error + ")";
+        // The node streams its text again from the start: drop what the failed attempt wrote.
+        const span = parts[d.node_id];
+        if (span) Array.from(span.childNodes).forEach((n) => { if (n.nodeType === Node.TEXT_NODE) n.remove(); });
+      },
       text_chunk: (d) => {
         if (!stream || (answerNodes && !answerNodes.includes(d.node_id))) return;
         part(d.node_id).append(document.createTextNode(d.text));

@@ -26,6 +26,7 @@ from flowstead.engine.events import (
     NodeFinished,
     NodeStarted,
     RunFinished,
+    RunStarted,
     Snapshot,
 )
 from flowstead.engine.limits import Limits
@@ -35,7 +36,7 @@ from flowstead.services.compiled import CompiledWorkflows, Unrunnable
 from flowstead.services.eventlog import EventLog
 from flowstead.services.inputs import split_system
 from flowstead.services.notify import Notifier, Subscription, stop_topic
-from flowstead.services.resume import edit, read_log, rerun_nodes, snapshot
+from flowstead.services.resume import edit, interrupted, read_log, rerun_nodes, snapshot
 from flowstead.services.runs import TERMINAL
 from flowstead.store.protocol import Store
 from flowstead.store.records import Job, Run, RunEvent
@@ -176,12 +177,19 @@ class RunExecutor:
                 limits=self._limits,
             ),
         )
+        # Nodes the previous worker left half done run again; clients learn it right
+        # after the resumed run_started.
+        retries = interrupted(logged)
         async with contextlib.aclosing(stream):
             async for event in stream:
                 if isinstance(event, RunFinished):
                     await self._finish(run, events, event)
                     return
                 _record(events, event)
+                if retries and isinstance(event, RunStarted):
+                    for retry in retries:
+                        _record(events, retry)
+                    retries = []
         raise RuntimeError("the engine ended the run without run_finished")
 
     async def _resume_point(

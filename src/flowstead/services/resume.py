@@ -12,13 +12,14 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from flowstead.dsl.document import Document
-from flowstead.engine.events import NodeSnapshot, Snapshot
+from flowstead.engine.events import NodeRetry, NodeSnapshot, Snapshot
 from flowstead.store.protocol import Store
 from flowstead.store.records import RunEvent
 
 _PAGE = 1000
 _REPLAYABLE = ("succeeded", "exception")
 _PLACES = ("iteration_id", "loop_id")
+INTERRUPTED = "its worker stopped before it finished; it runs again"
 
 
 async def read_log(store: Store, run_id: str) -> list[RunEvent]:
@@ -52,6 +53,29 @@ def snapshot(events: Iterable[RunEvent], *, without: Collection[str] = ()) -> Sn
             if root == "conversation":
                 conversation[name] = value
     return Snapshot(nodes=nodes, conversation=conversation)
+
+
+def interrupted(events: Iterable[RunEvent]) -> list[NodeRetry]:
+    """A `node_retry` for each top-level node that started and never finished: resuming
+    runs it again from the start, and whoever showed its streamed text should drop it."""
+    running: dict[str, int] = {}  # node id → attempts so far
+    for event in events:
+        data = event.data
+        if event.type not in ("node_started", "node_retry", "node_finished"):
+            continue
+        if any(data.get(p) is not None for p in _PLACES):
+            continue
+        node_id = data["node_id"]
+        if event.type == "node_started":
+            running[node_id] = 1
+        elif event.type == "node_retry" and node_id in running:
+            running[node_id] = data.get("attempt", 0) + 1
+        else:
+            running.pop(node_id, None)
+    return [
+        NodeRetry(node_id=node_id, attempt=attempt, error=INTERRUPTED, interval=0.0)
+        for node_id, attempt in running.items()
+    ]
 
 
 def rerun_nodes(document: Document, node_id: str) -> set[str]:

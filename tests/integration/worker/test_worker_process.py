@@ -6,6 +6,7 @@ import asyncio
 import signal
 from collections import Counter
 
+from flowstead.services.resume import INTERRUPTED
 from flowstead.services.runs import RunService
 from flowstead.store import Store
 from flowstead.store.records import Run, RunEvent
@@ -121,6 +122,16 @@ async def test_a_run_whose_worker_was_killed_resumes_on_another_worker(
     finished_nodes = Counter(e.data["node_id"] for e in events if e.type == "node_finished")
     assert finished_nodes == {"start": 1, "llm": 1, "end": 1}
     assert [e.type for e in events].count("run_finished") == 1
+    # The half-streamed LLM node is announced as retried right after the resumed start,
+    # so a client drops its text before the node streams again.
+    resumed_at = next(i for i, e in enumerate(events) if e.data.get("resumed"))
+    retry = events[resumed_at + 1]
+    assert (retry.type, retry.data["node_id"], retry.data["error"]) == (
+        "node_retry",
+        "llm",
+        INTERRUPTED,
+    )
+    assert events[resumed_at + 2].type == "node_started"
 
 
 async def test_sigterm_lets_a_short_run_finish_and_exits_cleanly(

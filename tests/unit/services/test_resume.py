@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from flowstead.dsl.document import from_data
-from flowstead.engine.events import NodeSnapshot
-from flowstead.services.resume import edit, rerun_nodes, snapshot
+from flowstead.engine.events import NodeRetry, NodeSnapshot
+from flowstead.services.resume import INTERRUPTED, edit, interrupted, rerun_nodes, snapshot
 from flowstead.store.records import RunEvent
 
 
@@ -64,6 +64,29 @@ def test_a_snapshot_keeps_the_conversation_variables_its_nodes_wrote() -> None:
         finished(3, "c", assigned={"conversation.n": 9}),
     ]
     assert snapshot(events, without={"c"}).conversation == {"n": 2, "topic": "x"}
+
+
+def test_nodes_started_and_never_finished_are_retried_at_the_next_attempt() -> None:
+    events = [
+        event(1, "run_started"),
+        event(2, "node_started", node_id="start"),
+        finished(3, "start"),
+        event(4, "node_started", node_id="llm"),
+        event(5, "text_chunk", node_id="llm", text="half an ans"),
+        event(6, "node_started", node_id="side"),
+        event(7, "node_retry", node_id="side", attempt=1, error="timeout"),
+        event(8, "node_started", node_id="loop"),
+        event(9, "node_started", node_id="inner", loop_id="loop", loop_index=0),
+        finished(10, "inner", loop_id="loop", loop_index=0),
+        event(11, "node_started", node_id="inner", loop_id="loop", loop_index=1),
+        finished(12, "loop", status="failed"),
+    ]
+
+    assert interrupted(events) == [
+        NodeRetry(node_id="llm", attempt=1, error=INTERRUPTED, interval=0.0),
+        NodeRetry(node_id="side", attempt=2, error=INTERRUPTED, interval=0.0),
+    ]
+    assert interrupted(events[:3]) == []
 
 
 def test_rerun_from_a_node_reruns_it_and_everything_after_it() -> None:
