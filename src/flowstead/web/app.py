@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request, Router, get
+from litestar.datastructures import CacheControlHeader
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
@@ -33,6 +34,8 @@ from flowstead.web.pages.workflows import WorkflowPages
 from flowstead.web.parts import WebParts
 from flowstead.web.paths import STATIC
 from flowstead.web.templating import environment
+
+YEAR = 365 * 24 * 3600
 
 
 @get("/", include_in_schema=False)
@@ -79,7 +82,14 @@ def web_parts(settings: Settings) -> WebParts:
     engine = JinjaTemplateEngine.from_environment(environment(settings.timezone))
     return WebParts(
         route_handlers=[
-            create_static_files_router("/static", [STATIC], name="static", include_in_schema=False),
+            create_static_files_router(
+                "/static",
+                [STATIC],
+                name="static",
+                include_in_schema=False,
+                # Every page links them with `?v=<digest of their contents>`.
+                cache_control=CacheControlHeader(max_age=YEAR, public=True, immutable=True),
+            ),
             _pages(settings, drafts, buffer),
         ],
         template_config=TemplateConfig(instance=engine),

@@ -3,8 +3,11 @@ statuses and JSON, and the static files' version for cache busting."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from flowstead import __version__
-from flowstead.web.paths import TEMPLATES
+from flowstead.web.paths import STATIC, TEMPLATES
 
 STATUS_CLASSES = {
     "succeeded": "ok",
@@ -73,6 +76,16 @@ def status_class(status: str | None) -> str:
     return STATUS_CLASSES.get(status or "", "muted")
 
 
+@cache
+def asset_version(root: Path = STATIC) -> str:
+    """A digest of the static files' names and contents: `?v=` on their URLs changes with
+    any edit, so a browser never runs a cached script against newer pages."""
+    digest = hashlib.blake2b(digest_size=6)
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def environment(timezone: str = "UTC") -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -90,5 +103,5 @@ def environment(timezone: str = "UTC") -> Environment:
         status_class=status_class,
         singular=singular,
     )
-    env.globals.update(version=__version__, asset_version=__version__)
+    env.globals.update(version=__version__, asset_version=asset_version())
     return env
