@@ -20,6 +20,11 @@ def dumps(value: Any) -> str:
     return _encoder.encode(value).decode()
 
 
+def dumps_or_none(value: Any) -> str | None:
+    """`dumps`, except that None stays None."""
+    return None if value is None else dumps(value)
+
+
 def loads(text: str | bytes) -> Any:
     return _decoder.decode(text)
 

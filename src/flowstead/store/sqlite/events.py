@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from flowstead.store.codec import dumps, to_record
+from flowstead.store.codec import dumps, dumps_or_none, to_record
 from flowstead.store.errors import NotFound
 from flowstead.store.ids import new_id
 from flowstead.store.protocol import NewEvent, NodeUpdate
@@ -45,8 +45,8 @@ def node_params(run_id: str, node: NodeUpdate) -> tuple[Any, ...]:
         node.node_type,
         node.title,
         node.status,
-        None if node.inputs is None else dumps(node.inputs),
-        None if node.outputs is None else dumps(node.outputs),
+        dumps_or_none(node.inputs),
+        dumps_or_none(node.outputs),
         node.error,
         node.started_at,
         node.finished_at,

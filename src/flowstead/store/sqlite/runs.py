@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from flowstead.store.codec import dumps, loads, to_record
+from flowstead.store.codec import dumps, dumps_or_none, loads, to_record
 from flowstead.store.errors import NotFound
 from flowstead.store.ids import new_id
 from flowstead.store.protocol import RUN_JOB_KIND, NewEvent, NodeUpdate
@@ -29,10 +29,6 @@ _NODE_JSON = ("inputs", "outputs")
 
 def _run(row: sqlite3.Row) -> Run:
     return to_record(Run, row, _RUN_JSON)
-
-
-def _json_or_null(value: Any) -> str | None:
-    return None if value is None else dumps(value)
 
 
 def _exists(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> bool:
@@ -207,7 +203,7 @@ class SqliteRuns:
             "status = ?, outputs = ?, error = ?, total_tokens = ?, total_steps = ?,"
             " finished_at = ?, elapsed = ? - coalesce(started_at, created_at)"
         )
-        params = (status, _json_or_null(outputs), error, total_tokens, total_steps, now, now)
+        params = (status, dumps_or_none(outputs), error, total_tokens, total_steps, now, now)
         encoded = [(type, dumps(data)) for type, data in events]
 
         def finish(conn: sqlite3.Connection) -> Run:

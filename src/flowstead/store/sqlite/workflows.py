@@ -8,7 +8,7 @@ import time
 import uuid
 from typing import Any
 
-from flowstead.store.codec import dumps, to_record
+from flowstead.store.codec import dumps, dumps_or_none, to_record
 from flowstead.store.errors import NotFound
 from flowstead.store.records import Workflow, WorkflowVersion
 from flowstead.store.sqlite.database import Database
@@ -22,10 +22,6 @@ def _workflow(row: sqlite3.Row) -> Workflow:
 
 def _version(row: sqlite3.Row) -> WorkflowVersion:
     return to_record(WorkflowVersion, row, _JSON)
-
-
-def _json_or_null(value: Any) -> str | None:
-    return None if value is None else dumps(value)
 
 
 class SqliteWorkflows:
@@ -61,7 +57,7 @@ class SqliteWorkflows:
                 description,
                 dumps(document),
                 mode,
-                _json_or_null(trigger),
+                dumps_or_none(trigger),
                 now,
                 now,
             ),
@@ -104,7 +100,7 @@ class SqliteWorkflows:
                 name,
                 description,
                 mode,
-                _json_or_null(trigger),
+                dumps_or_none(trigger),
                 time.time(),
                 workflow_id,
             ),

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from flowstead.store.codec import dumps, to_record
+from flowstead.store.codec import dumps, dumps_or_none, to_record
 from flowstead.store.ids import new_id
 from flowstead.store.protocol import NewEvent, NodeUpdate
 from flowstead.store.records import RunEvent
@@ -87,10 +87,7 @@ def log_params(
 def node_content(node: NodeUpdate) -> dict[str, Any]:
     """A node execution's stored fields (JSON values as text), without run and id."""
     content = msgspec.structs.asdict(node)
-    for name in ("inputs", "outputs"):
-        if content[name] is not None:
-            content[name] = dumps(content[name])
-    return content
+    return {**content, "inputs": dumps_or_none(node.inputs), "outputs": dumps_or_none(node.outputs)}
 
 
 class SurrealRunEvents:

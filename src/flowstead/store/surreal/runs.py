@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from flowstead.store.codec import dumps, loads, to_record
+from flowstead.store.codec import dumps, dumps_or_none, loads, to_record
 from flowstead.store.errors import NotFound
 from flowstead.store.ids import new_id
 from flowstead.store.protocol import RUN_JOB_KIND, NewEvent, NodeUpdate
@@ -83,10 +83,6 @@ RETURN IF $existing {
 
 def _run(row: dict[str, Any]) -> Run:
     return to_record(Run, plain(row), _RUN_JSON)
-
-
-def _json_or_none(value: Any) -> str | None:
-    return None if value is None else dumps(value)
 
 
 class SurrealRuns:
@@ -199,7 +195,7 @@ class SurrealRuns:
                 "job": rid("job", done_job.id) if done_job else None,
                 "worker": done_job.worker_id if done_job else None,
                 "status": status,
-                "outputs": _json_or_none(outputs),
+                "outputs": dumps_or_none(outputs),
                 "error": error,
                 "total_tokens": total_tokens,
                 "total_steps": total_steps,
@@ -260,8 +256,8 @@ class SurrealNodeExecutions:
                     "node_type": node_type,
                     "title": title,
                     "status": status,
-                    "inputs": _json_or_none(inputs),
-                    "outputs": _json_or_none(outputs),
+                    "inputs": dumps_or_none(inputs),
+                    "outputs": dumps_or_none(outputs),
                     "error": error,
                     "started_at": started_at,
                     "finished_at": finished_at,

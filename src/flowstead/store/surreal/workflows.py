@@ -7,7 +7,7 @@ import time
 import uuid
 from typing import Any
 
-from flowstead.store.codec import dumps, to_record
+from flowstead.store.codec import dumps, dumps_or_none, to_record
 from flowstead.store.errors import NotFound
 from flowstead.store.records import Workflow, WorkflowVersion
 from flowstead.store.surreal.database import SurrealDatabase, plain, rid
@@ -62,10 +62,6 @@ def _version(row: dict[str, Any]) -> WorkflowVersion:
     return to_record(WorkflowVersion, plain(row), _JSON)
 
 
-def _json_or_none(value: Any) -> str | None:
-    return None if value is None else dumps(value)
-
-
 class SurrealWorkflows:
     def __init__(self, db: SurrealDatabase) -> None:
         self._db = db
@@ -99,7 +95,7 @@ class SurrealWorkflows:
                     "description": description,
                     "document": dumps(document),
                     "mode": mode,
-                    "trigger": _json_or_none(trigger),
+                    "trigger": dumps_or_none(trigger),
                     "created_at": now,
                     "updated_at": now,
                 },
@@ -147,7 +143,7 @@ class SurrealWorkflows:
                 "name": name,
                 "description": description,
                 "mode": mode,
-                "trigger": _json_or_none(trigger),
+                "trigger": dumps_or_none(trigger),
                 "now": time.time(),
             },
         )
