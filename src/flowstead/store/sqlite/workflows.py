@@ -5,11 +5,12 @@ from __future__ import annotations
 import builtins
 import sqlite3
 import time
-import uuid
 from typing import Any
 
+from flowstead.store import fresh
 from flowstead.store.codec import dumps, dumps_or_none, to_record
 from flowstead.store.errors import NotFound
+from flowstead.store.ids import new_id
 from flowstead.store.records import Workflow, WorkflowVersion
 from flowstead.store.sqlite.database import Database
 
@@ -37,16 +38,8 @@ class SqliteWorkflows:
         mode: str = "workflow",
         trigger: dict[str, Any] | None = None,
     ) -> Workflow:
-        now = time.time()
-        workflow = Workflow(
-            id=str(uuid.uuid4()),
-            name=name,
-            description=description,
-            document=document,
-            mode=mode,
-            trigger=trigger,
-            created_at=now,
-            updated_at=now,
+        workflow = fresh.workflow(
+            name=name, document=document, description=description, mode=mode, trigger=trigger
         )
         await self._db.write(
             "INSERT INTO workflows (id, name, description, document, mode, trigger,"
@@ -58,8 +51,8 @@ class SqliteWorkflows:
                 dumps(document),
                 mode,
                 dumps_or_none(trigger),
-                now,
-                now,
+                workflow.created_at,
+                workflow.updated_at,
             ),
         )
         return workflow
@@ -118,7 +111,7 @@ class SqliteWorkflows:
 
     async def publish(self, workflow_id: str) -> WorkflowVersion:
         now = time.time()
-        version_id = str(uuid.uuid4())
+        version_id = new_id()
 
         def publish(conn: sqlite3.Connection) -> WorkflowVersion:
             rows = conn.execute(

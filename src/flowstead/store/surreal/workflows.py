@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import builtins
 import time
-import uuid
 from typing import Any
 
+from flowstead.store import fresh
 from flowstead.store.codec import dumps, dumps_or_none, to_record
 from flowstead.store.errors import NotFound
+from flowstead.store.ids import new_id
 from flowstead.store.records import Workflow, WorkflowVersion
 from flowstead.store.surreal.database import SurrealDatabase, plain, rid
 
@@ -75,16 +76,8 @@ class SurrealWorkflows:
         mode: str = "workflow",
         trigger: dict[str, Any] | None = None,
     ) -> Workflow:
-        now = time.time()
-        workflow = Workflow(
-            id=str(uuid.uuid4()),
-            name=name,
-            description=description,
-            document=document,
-            mode=mode,
-            trigger=trigger,
-            created_at=now,
-            updated_at=now,
+        workflow = fresh.workflow(
+            name=name, document=document, description=description, mode=mode, trigger=trigger
         )
         await self._db.write(
             "CREATE $id CONTENT $data RETURN NONE",
@@ -96,8 +89,8 @@ class SurrealWorkflows:
                     "document": dumps(document),
                     "mode": mode,
                     "trigger": dumps_or_none(trigger),
-                    "created_at": now,
-                    "updated_at": now,
+                    "created_at": workflow.created_at,
+                    "updated_at": workflow.updated_at,
                 },
             },
         )
@@ -165,7 +158,7 @@ class SurrealWorkflows:
             {
                 "id": rid("workflow", workflow_id),
                 "key": workflow_id,
-                "version": rid("workflow_version", str(uuid.uuid4())),
+                "version": rid("workflow_version", new_id()),
                 "now": time.time(),
             },
         )
