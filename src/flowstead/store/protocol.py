@@ -31,6 +31,7 @@ from flowstead.store.records import (
     RetrievalSettings,
     Run,
     RunEvent,
+    Upload,
     WorkerBeat,
     Workflow,
     WorkflowVersion,
@@ -555,6 +556,33 @@ class Chunks(Protocol):
         ...
 
 
+class Uploads(Protocol):
+    async def add(
+        self,
+        upload_id: str,
+        *,
+        name: str,
+        size: int,
+        extension: str = "",
+        mime_type: str = "",
+        created_by: str = "",
+    ) -> Upload:
+        """Record an upload whose bytes are already in place: the caller makes the id
+        (`ids.new_id`), keeps the bytes under it, then records them. Raises `Conflict`
+        if the id is taken."""
+        ...
+
+    async def get(self, upload_id: str) -> Upload | None: ...
+
+    async def list(self, *, limit: int = 50, offset: int = 0) -> builtins.list[Upload]:
+        """Newest first."""
+        ...
+
+    async def delete(self, upload_id: str) -> bool:
+        """Forget the upload (its bytes are the caller's to remove)."""
+        ...
+
+
 class Store(Protocol):
     """Everything Flowstead persists, grouped by intent."""
 
@@ -588,6 +616,8 @@ class Store(Protocol):
     def documents(self) -> Documents: ...
     @property
     def chunks(self) -> Chunks: ...
+    @property
+    def uploads(self) -> Uploads: ...
 
     async def close(self) -> None: ...
 

@@ -255,3 +255,16 @@ class ChunkHit(msgspec.Struct, frozen=True, kw_only=True):
 
     chunk: Chunk
     score: float
+
+
+class Upload(msgspec.Struct, frozen=True, kw_only=True):
+    """A file uploaded for runs, its bytes in `<data dir>/uploads/<id>`; `extension` is
+    lower case without the dot (`pdf`), as Dify reports it."""
+
+    id: str
+    name: str
+    size: int
+    extension: str = ""
+    mime_type: str = ""
+    created_by: str = ""
+    created_at: float

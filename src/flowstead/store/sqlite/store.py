@@ -14,6 +14,7 @@ from flowstead.store.sqlite.jobs import SqliteJobs, SqliteWorkers
 from flowstead.store.sqlite.knowledge import SqliteChunks, SqliteDocuments, SqliteKnowledgeBases
 from flowstead.store.sqlite.runs import SqliteNodeExecutions, SqliteRuns
 from flowstead.store.sqlite.settings import SqliteMeta, SqliteProviders
+from flowstead.store.sqlite.uploads import SqliteUploads
 from flowstead.store.sqlite.workflows import SqliteWorkflows
 
 
@@ -35,6 +36,7 @@ class SqliteStore(ClosingStore):
         self.knowledge_bases = SqliteKnowledgeBases(db)
         self.documents = SqliteDocuments(db)
         self.chunks = SqliteChunks(db)
+        self.uploads = SqliteUploads(db)
 
     @classmethod
     async def open(cls, path: Path, data_dir: Path) -> SqliteStore:

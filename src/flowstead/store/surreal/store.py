@@ -18,6 +18,7 @@ from flowstead.store.surreal.knowledge import (
 )
 from flowstead.store.surreal.runs import SurrealNodeExecutions, SurrealRuns
 from flowstead.store.surreal.settings import SurrealMeta, SurrealProviders
+from flowstead.store.surreal.uploads import SurrealUploads
 from flowstead.store.surreal.workflows import SurrealWorkflows
 
 
@@ -39,6 +40,7 @@ class SurrealStore(ClosingStore):
         self.knowledge_bases = SurrealKnowledgeBases(db)
         self.documents = SurrealDocuments(db)
         self.chunks = SurrealChunks(db)
+        self.uploads = SurrealUploads(db)
 
     @classmethod
     async def open(cls, target: SurrealTarget, data_dir: Path) -> SurrealStore:
