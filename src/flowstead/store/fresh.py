@@ -7,7 +7,8 @@ import time
 from typing import Any
 
 from flowstead.store.ids import new_id
-from flowstead.store.records import Workflow
+from flowstead.store.protocol import RUN_JOB_KIND
+from flowstead.store.records import Job, Run, WorkerBeat, Workflow
 
 
 def workflow(
@@ -29,3 +30,70 @@ def workflow(
         created_at=now,
         updated_at=now,
     )
+
+
+def job(
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    run_at: float | None,
+    max_attempts: int,
+    run_id: str | None = None,
+) -> Job:
+    """A queued job, due now when `run_at` is None."""
+    now = time.time()
+    return Job(
+        id=new_id(),
+        kind=kind,
+        payload=payload,
+        run_id=run_id,
+        status="queued",
+        run_at=now if run_at is None else run_at,
+        max_attempts=max_attempts,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def run_and_job(
+    *,
+    workflow_id: str,
+    inputs: dict[str, Any],
+    version: int | None,
+    user: str,
+    conversation_id: str | None,
+    source: str,
+    mode: str,
+    parent_run_id: str | None,
+    resumed_from: str | None,
+    max_attempts: int,
+) -> tuple[Run, Job]:
+    """A queued run and the job that will execute it, which point at each other."""
+    run_id = new_id()
+    run_job = job(
+        kind=RUN_JOB_KIND,
+        payload={"run_id": run_id},
+        run_at=None,
+        max_attempts=max_attempts,
+        run_id=run_id,
+    )
+    run = Run(
+        id=run_id,
+        workflow_id=workflow_id,
+        version=version,
+        status="queued",
+        mode=mode,
+        source=source,
+        user=user,
+        inputs=inputs,
+        conversation_id=conversation_id,
+        parent_run_id=parent_run_id,
+        resumed_from=resumed_from,
+        job_id=run_job.id,
+        created_at=run_job.created_at,
+    )
+    return run, run_job
+
+
+def worker_beat(worker_id: str, info: dict[str, Any] | None) -> WorkerBeat:
+    return WorkerBeat(worker_id=worker_id, info=info or {}, beat_at=time.time())

@@ -8,8 +8,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from flowstead.store import fresh
 from flowstead.store.codec import dumps, to_record
-from flowstead.store.ids import new_id
 from flowstead.store.protocol import INGEST_JOB_KIND
 from flowstead.store.records import Job, JobStatus, WorkerBeat
 from flowstead.store.sqlite.database import Database
@@ -42,29 +42,18 @@ INSERT_JOB = (
 )
 
 
-def queued_job(
-    *,
-    kind: str,
-    payload: dict[str, Any],
-    run_at: float | None,
-    max_attempts: int,
-    run_id: str | None = None,
-) -> tuple[Job, tuple[Any, ...]]:
-    """A new queued job and the parameters of `INSERT_JOB` that store it."""
-    now = time.time()
-    job = Job(
-        id=new_id(),
-        kind=kind,
-        payload=payload,
-        run_id=run_id,
-        status="queued",
-        run_at=now if run_at is None else run_at,
-        max_attempts=max_attempts,
-        created_at=now,
-        updated_at=now,
+def job_row(job: Job) -> tuple[Any, ...]:
+    """The parameters of `INSERT_JOB` that store a new queued job."""
+    return (
+        job.id,
+        job.kind,
+        dumps(job.payload),
+        job.run_id,
+        job.run_at,
+        job.max_attempts,
+        job.created_at,
+        job.updated_at,
     )
-    params = (job.id, kind, dumps(payload), run_id, job.run_at, max_attempts, now, now)
-    return job, params
 
 
 def _bury_expired(conn: sqlite3.Connection, now: float) -> None:
@@ -105,10 +94,8 @@ class SqliteJobs:
         run_at: float | None = None,
         max_attempts: int = 3,
     ) -> Job:
-        job, params = queued_job(
-            kind=kind, payload=payload, run_at=run_at, max_attempts=max_attempts
-        )
-        await self._db.write(INSERT_JOB, params)
+        job = fresh.job(kind=kind, payload=payload, run_at=run_at, max_attempts=max_attempts)
+        await self._db.write(INSERT_JOB, job_row(job))
         return job
 
     async def claim_next(
@@ -245,7 +232,7 @@ class SqliteWorkers:
         self._db = db
 
     async def beat(self, worker_id: str, info: dict[str, Any] | None = None) -> WorkerBeat:
-        beat = WorkerBeat(worker_id=worker_id, info=info or {}, beat_at=time.time())
+        beat = fresh.worker_beat(worker_id, info)
         await self._db.write(
             "INSERT INTO workers (worker_id, info, beat_at) VALUES (?, ?, ?)"
             " ON CONFLICT (worker_id) DO UPDATE SET info = excluded.info,"

@@ -8,14 +8,14 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from flowstead.store import fresh
 from flowstead.store.codec import dumps, dumps_or_none, loads, to_record
 from flowstead.store.errors import NotFound
-from flowstead.store.ids import new_id
-from flowstead.store.protocol import RUN_JOB_KIND, NewEvent, NodeUpdate
+from flowstead.store.protocol import NewEvent, NodeUpdate
 from flowstead.store.records import Job, NodeExecution, Run
 from flowstead.store.sqlite.database import Database
 from flowstead.store.sqlite.events import UPSERT_NODE, append_events, node_params
-from flowstead.store.sqlite.jobs import COMPLETE, INSERT_JOB, queued_job
+from flowstead.store.sqlite.jobs import COMPLETE, INSERT_JOB, job_row
 
 # Every column but the draft snapshot, which only `document()` reads.
 _RUN_COLUMNS = (
@@ -65,28 +65,17 @@ class SqliteRuns:
         resumed_from: str | None = None,
         max_attempts: int = 3,
     ) -> Run:
-        run_id = new_id()
-        job, job_params = queued_job(
-            kind=RUN_JOB_KIND,
-            payload={"run_id": run_id},
-            run_at=None,
-            max_attempts=max_attempts,
-            run_id=run_id,
-        )
-        run = Run(
-            id=run_id,
+        run, job = fresh.run_and_job(
             workflow_id=workflow_id,
-            version=version,
-            status="queued",
-            mode=mode,
-            source=source,
-            user=user,
             inputs=inputs,
+            version=version,
+            user=user,
             conversation_id=conversation_id,
+            source=source,
+            mode=mode,
             parent_run_id=parent_run_id,
             resumed_from=resumed_from,
-            job_id=job.id,
-            created_at=job.created_at,
+            max_attempts=max_attempts,
         )
         run_params = (
             run.id,
@@ -101,6 +90,7 @@ class SqliteRuns:
             resumed_from,
             run.job_id,
         )
+        job_params = job_row(job)
 
         def create(conn: sqlite3.Connection) -> Run:
             draft = self._check_references(conn, run)

@@ -7,8 +7,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from flowstead.store import fresh
 from flowstead.store.codec import dumps, to_record
-from flowstead.store.ids import new_id
 from flowstead.store.protocol import INGEST_JOB_KIND
 from flowstead.store.records import Job, JobStatus, WorkerBeat
 from flowstead.store.surreal.database import SurrealDatabase, plain, rid
@@ -51,39 +51,19 @@ def _job(row: dict[str, Any]) -> Job:
     return to_record(Job, plain(row), ("payload",))
 
 
-def job_content(
-    *,
-    kind: str,
-    payload: dict[str, Any],
-    run_at: float | None,
-    max_attempts: int,
-    run_id: str | None = None,
-) -> tuple[Job, dict[str, Any]]:
-    """A new queued job and the content to CREATE it with."""
-    now = time.time()
-    job = Job(
-        id=new_id(),
-        kind=kind,
-        payload=payload,
-        run_id=run_id,
-        status="queued",
-        run_at=now if run_at is None else run_at,
-        max_attempts=max_attempts,
-        created_at=now,
-        updated_at=now,
-    )
-    content = {
-        "kind": kind,
-        "payload": dumps(payload),
-        "run_id": run_id,
-        "status": "queued",
+def job_content(job: Job) -> dict[str, Any]:
+    """The content to CREATE a new queued job with."""
+    return {
+        "kind": job.kind,
+        "payload": dumps(job.payload),
+        "run_id": job.run_id,
+        "status": job.status,
         "run_at": job.run_at,
-        "attempts": 0,
-        "max_attempts": max_attempts,
-        "created_at": now,
-        "updated_at": now,
+        "attempts": job.attempts,
+        "max_attempts": job.max_attempts,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
     }
-    return job, content
 
 
 class SurrealJobs:
@@ -98,12 +78,10 @@ class SurrealJobs:
         run_at: float | None = None,
         max_attempts: int = 3,
     ) -> Job:
-        job, content = job_content(
-            kind=kind, payload=payload, run_at=run_at, max_attempts=max_attempts
-        )
+        job = fresh.job(kind=kind, payload=payload, run_at=run_at, max_attempts=max_attempts)
         await self._db.write(
             "CREATE $id CONTENT $content RETURN NONE",
-            {"id": rid("job", job.id), "content": content},
+            {"id": rid("job", job.id), "content": job_content(job)},
         )
         return job
 
@@ -249,7 +227,7 @@ class SurrealWorkers:
         self._db = db
 
     async def beat(self, worker_id: str, info: dict[str, Any] | None = None) -> WorkerBeat:
-        beat = WorkerBeat(worker_id=worker_id, info=info or {}, beat_at=time.time())
+        beat = fresh.worker_beat(worker_id, info)
         await self._db.write(
             "UPSERT $id CONTENT $content RETURN NONE",
             {

@@ -7,10 +7,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from flowstead.store import fresh
 from flowstead.store.codec import dumps, dumps_or_none, loads, to_record
 from flowstead.store.errors import NotFound
 from flowstead.store.ids import new_id
-from flowstead.store.protocol import RUN_JOB_KIND, NewEvent, NodeUpdate
+from flowstead.store.protocol import NewEvent, NodeUpdate
 from flowstead.store.records import Job, NodeExecution, Run
 from flowstead.store.surreal.database import SurrealDatabase, plain, rid
 from flowstead.store.surreal.events import append_statements, log_params
@@ -103,38 +104,27 @@ class SurrealRuns:
         resumed_from: str | None = None,
         max_attempts: int = 3,
     ) -> Run:
-        run_id = new_id()
-        job, job_data = job_content(
-            kind=RUN_JOB_KIND,
-            payload={"run_id": run_id},
-            run_at=None,
-            max_attempts=max_attempts,
-            run_id=run_id,
-        )
-        run = Run(
-            id=run_id,
+        run, job = fresh.run_and_job(
             workflow_id=workflow_id,
-            version=version,
-            status="queued",
-            mode=mode,
-            source=source,
-            user=user,
             inputs=inputs,
+            version=version,
+            user=user,
             conversation_id=conversation_id,
+            source=source,
+            mode=mode,
             parent_run_id=parent_run_id,
             resumed_from=resumed_from,
-            job_id=job.id,
-            created_at=job.created_at,
+            max_attempts=max_attempts,
         )
         content = {name: getattr(run, name) for name in run.__struct_fields__ if name != "id"}
         await self._db.transaction(
             _CREATE,
             {
-                "id": rid("run", run_id),
-                "key": run_id,
+                "id": rid("run", run.id),
+                "key": run.id,
                 "run": {**content, "inputs": dumps(inputs)},
                 "job_id": rid("job", job.id),
-                "job": job_data,
+                "job": job_content(job),
             },
         )
         return run
