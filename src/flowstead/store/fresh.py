@@ -8,7 +8,7 @@ from typing import Any
 
 from flowstead.store.ids import new_id
 from flowstead.store.protocol import RUN_JOB_KIND
-from flowstead.store.records import Job, Run, WorkerBeat, Workflow
+from flowstead.store.records import Conversation, Job, Message, Run, WorkerBeat, Workflow
 
 
 def workflow(
@@ -97,3 +97,45 @@ def run_and_job(
 
 def worker_beat(worker_id: str, info: dict[str, Any] | None) -> WorkerBeat:
     return WorkerBeat(worker_id=worker_id, info=info or {}, beat_at=time.time())
+
+
+def conversation(
+    *,
+    workflow_id: str,
+    user: str,
+    name: str,
+    inputs: dict[str, Any] | None,
+    variables: dict[str, Any] | None,
+) -> Conversation:
+    now = time.time()
+    return Conversation(
+        id=new_id(),
+        workflow_id=workflow_id,
+        user=user,
+        name=name,
+        inputs=inputs or {},
+        variables=variables or {},
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def message(
+    *,
+    conversation_id: str,
+    run_id: str | None,
+    query: str,
+    answer: str,
+    inputs: dict[str, Any] | None,
+    tokens: int,
+) -> Message:
+    return Message(
+        id=new_id(),
+        conversation_id=conversation_id,
+        run_id=run_id,
+        query=query,
+        answer=answer,
+        inputs=inputs or {},
+        tokens=tokens,
+        created_at=time.time(),
+    )

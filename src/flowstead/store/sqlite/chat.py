@@ -5,9 +5,9 @@ from __future__ import annotations
 import builtins
 import sqlite3
 import time
-import uuid
 from typing import Any
 
+from flowstead.store import fresh
 from flowstead.store.codec import dumps, to_record
 from flowstead.store.errors import NotFound
 from flowstead.store.records import Conversation, Message
@@ -37,16 +37,8 @@ class SqliteConversations:
         inputs: dict[str, Any] | None = None,
         variables: dict[str, Any] | None = None,
     ) -> Conversation:
-        now = time.time()
-        conversation = Conversation(
-            id=str(uuid.uuid4()),
-            workflow_id=workflow_id,
-            user=user,
-            name=name,
-            inputs=inputs or {},
-            variables=variables or {},
-            created_at=now,
-            updated_at=now,
+        conversation = fresh.conversation(
+            workflow_id=workflow_id, user=user, name=name, inputs=inputs, variables=variables
         )
         try:
             await self._db.write(
@@ -59,8 +51,8 @@ class SqliteConversations:
                     name,
                     dumps(conversation.inputs),
                     dumps(conversation.variables),
-                    now,
-                    now,
+                    conversation.created_at,
+                    conversation.updated_at,
                 ),
             )
         except sqlite3.IntegrityError as exc:
@@ -126,15 +118,13 @@ class SqliteMessages:
         inputs: dict[str, Any] | None = None,
         tokens: int = 0,
     ) -> Message:
-        message = Message(
-            id=str(uuid.uuid4()),
+        message = fresh.message(
             conversation_id=conversation_id,
             run_id=run_id,
             query=query,
             answer=answer,
-            inputs=inputs or {},
+            inputs=inputs,
             tokens=tokens,
-            created_at=time.time(),
         )
 
         def add(conn: sqlite3.Connection) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import builtins
 import time
-import uuid
 from typing import Any
 
+from flowstead.store import fresh
 from flowstead.store.codec import dumps, to_record
 from flowstead.store.errors import NotFound
 from flowstead.store.records import Conversation, Message
@@ -57,16 +57,8 @@ class SurrealConversations:
         inputs: dict[str, Any] | None = None,
         variables: dict[str, Any] | None = None,
     ) -> Conversation:
-        now = time.time()
-        conversation = Conversation(
-            id=str(uuid.uuid4()),
-            workflow_id=workflow_id,
-            user=user,
-            name=name,
-            inputs=inputs or {},
-            variables=variables or {},
-            created_at=now,
-            updated_at=now,
+        conversation = fresh.conversation(
+            workflow_id=workflow_id, user=user, name=name, inputs=inputs, variables=variables
         )
         await self._db.transaction(
             _CREATE_CONVERSATION,
@@ -78,8 +70,8 @@ class SurrealConversations:
                     "name": name,
                     "inputs": dumps(conversation.inputs),
                     "variables": dumps(conversation.variables),
-                    "created_at": now,
-                    "updated_at": now,
+                    "created_at": conversation.created_at,
+                    "updated_at": conversation.updated_at,
                 },
             },
         )
@@ -146,15 +138,13 @@ class SurrealMessages:
         inputs: dict[str, Any] | None = None,
         tokens: int = 0,
     ) -> Message:
-        message = Message(
-            id=str(uuid.uuid4()),
+        message = fresh.message(
             conversation_id=conversation_id,
             run_id=run_id,
             query=query,
             answer=answer,
-            inputs=inputs or {},
+            inputs=inputs,
             tokens=tokens,
-            created_at=time.time(),
         )
         await self._db.transaction(
             _ADD_MESSAGE,
