@@ -8,7 +8,17 @@ from typing import Any
 
 from flowstead.store.ids import new_id
 from flowstead.store.protocol import RUN_JOB_KIND
-from flowstead.store.records import Conversation, Job, Message, Run, WorkerBeat, Workflow
+from flowstead.store.records import (
+    AdminToken,
+    ApiKey,
+    Conversation,
+    Job,
+    Message,
+    Run,
+    WorkerBeat,
+    Workflow,
+)
+from flowstead.store.tokens import ADMIN_TOKEN_PREFIX, APP_KEY_PREFIX, display_prefix, new_token
 
 
 def workflow(
@@ -139,3 +149,28 @@ def message(
         tokens=tokens,
         created_at=time.time(),
     )
+
+
+def api_key(*, workflow_id: str, name: str) -> tuple[ApiKey, str]:
+    """A new app key and its plaintext, which is shown once and stored only as a hash."""
+    plaintext = new_token(APP_KEY_PREFIX)
+    key = ApiKey(
+        id=new_id(),
+        workflow_id=workflow_id,
+        name=name,
+        prefix=display_prefix(plaintext, APP_KEY_PREFIX),
+        created_at=time.time(),
+    )
+    return key, plaintext
+
+
+def admin_token(*, name: str) -> tuple[AdminToken, str]:
+    """A new admin token and its plaintext, which is shown once and stored only as a hash."""
+    plaintext = new_token(ADMIN_TOKEN_PREFIX)
+    token = AdminToken(
+        id=new_id(),
+        name=name,
+        prefix=display_prefix(plaintext, ADMIN_TOKEN_PREFIX),
+        created_at=time.time(),
+    )
+    return token, plaintext

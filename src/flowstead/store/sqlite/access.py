@@ -5,19 +5,13 @@ from __future__ import annotations
 import builtins
 import sqlite3
 import time
-import uuid
 
+from flowstead.store import fresh
 from flowstead.store.codec import to_record
 from flowstead.store.errors import NotFound
 from flowstead.store.records import AdminToken, ApiKey
 from flowstead.store.sqlite.database import Database
-from flowstead.store.tokens import (
-    ADMIN_TOKEN_PREFIX,
-    APP_KEY_PREFIX,
-    display_prefix,
-    hash_token,
-    new_token,
-)
+from flowstead.store.tokens import hash_token
 
 _API_KEY_COLUMNS = "id, workflow_id, name, prefix, created_at, revoked_at"
 _ADMIN_TOKEN_COLUMNS = "id, name, prefix, created_at, last_used_at, revoked_at"
@@ -29,14 +23,7 @@ class SqliteApiKeys:
         self._db = db
 
     async def create(self, workflow_id: str, name: str = "") -> tuple[ApiKey, str]:
-        plaintext = new_token(APP_KEY_PREFIX)
-        key = ApiKey(
-            id=str(uuid.uuid4()),
-            workflow_id=workflow_id,
-            name=name,
-            prefix=display_prefix(plaintext, APP_KEY_PREFIX),
-            created_at=time.time(),
-        )
+        key, plaintext = fresh.api_key(workflow_id=workflow_id, name=name)
         try:
             await self._db.write(
                 "INSERT INTO api_keys (id, workflow_id, name, prefix, key_hash, created_at)"
@@ -75,13 +62,7 @@ class SqliteAdminTokens:
         self._db = db
 
     async def create(self, name: str = "") -> tuple[AdminToken, str]:
-        plaintext = new_token(ADMIN_TOKEN_PREFIX)
-        token = AdminToken(
-            id=str(uuid.uuid4()),
-            name=name,
-            prefix=display_prefix(plaintext, ADMIN_TOKEN_PREFIX),
-            created_at=time.time(),
-        )
+        token, plaintext = fresh.admin_token(name=name)
         await self._db.write(
             "INSERT INTO admin_tokens (id, name, prefix, token_hash, created_at)"
             " VALUES (?, ?, ?, ?, ?)",

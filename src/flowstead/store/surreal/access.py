@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import builtins
 import time
-import uuid
 from typing import Any
 
+from flowstead.store import fresh
 from flowstead.store.codec import to_record
 from flowstead.store.records import AdminToken, ApiKey
 from flowstead.store.surreal.database import SurrealDatabase, plain, rid
-from flowstead.store.tokens import (
-    ADMIN_TOKEN_PREFIX,
-    APP_KEY_PREFIX,
-    display_prefix,
-    hash_token,
-    new_token,
-)
+from flowstead.store.tokens import hash_token
 
 _CREATE_KEY = """
 IF !record::exists(type::thing('workflow', $content.workflow_id)) {
@@ -32,14 +26,7 @@ class SurrealApiKeys:
         self._db = db
 
     async def create(self, workflow_id: str, name: str = "") -> tuple[ApiKey, str]:
-        plaintext = new_token(APP_KEY_PREFIX)
-        key = ApiKey(
-            id=str(uuid.uuid4()),
-            workflow_id=workflow_id,
-            name=name,
-            prefix=display_prefix(plaintext, APP_KEY_PREFIX),
-            created_at=time.time(),
-        )
+        key, plaintext = fresh.api_key(workflow_id=workflow_id, name=name)
         await self._db.transaction(
             _CREATE_KEY,
             {
@@ -79,13 +66,7 @@ class SurrealAdminTokens:
         self._db = db
 
     async def create(self, name: str = "") -> tuple[AdminToken, str]:
-        plaintext = new_token(ADMIN_TOKEN_PREFIX)
-        token = AdminToken(
-            id=str(uuid.uuid4()),
-            name=name,
-            prefix=display_prefix(plaintext, ADMIN_TOKEN_PREFIX),
-            created_at=time.time(),
-        )
+        token, plaintext = fresh.admin_token(name=name)
         await self._db.write(
             "CREATE $id CONTENT $content RETURN NONE",
             {
