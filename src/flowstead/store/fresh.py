@@ -4,6 +4,7 @@ defaults filled in. An adapter stores what these return and hands the same value
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from flowstead.store.ids import new_id
@@ -11,9 +12,14 @@ from flowstead.store.protocol import RUN_JOB_KIND
 from flowstead.store.records import (
     AdminToken,
     ApiKey,
+    Chunk,
     Conversation,
     Job,
+    KnowledgeBase,
+    KnowledgeDocument,
     Message,
+    NewChunk,
+    RetrievalSettings,
     Run,
     WorkerBeat,
     Workflow,
@@ -174,3 +180,68 @@ def admin_token(*, name: str) -> tuple[AdminToken, str]:
         created_at=time.time(),
     )
     return token, plaintext
+
+
+def knowledge_base(
+    *,
+    name: str,
+    description: str,
+    embedding_provider: str | None,
+    embedding_model: str | None,
+    chunk_size: int,
+    chunk_overlap: int,
+    separators: Sequence[str],
+    retrieval: RetrievalSettings | None,
+) -> KnowledgeBase:
+    now = time.time()
+    return KnowledgeBase(
+        id=new_id(),
+        name=name,
+        description=description,
+        embedding_provider=embedding_provider,
+        embedding_model=embedding_model,
+        chunk_size=chunk_size,
+        chunk_overlap=chunk_overlap,
+        separators=list(separators),
+        retrieval=retrieval or RetrievalSettings(),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def document(
+    *,
+    kb_id: str,
+    name: str,
+    source: str,
+    content_type: str,
+    size: int,
+    metadata: dict[str, Any] | None,
+) -> KnowledgeDocument:
+    """A document waiting in the queue for ingestion."""
+    now = time.time()
+    return KnowledgeDocument(
+        id=new_id(),
+        kb_id=kb_id,
+        name=name,
+        source=source,
+        content_type=content_type,
+        size=size,
+        metadata=metadata or {},
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def chunk(chunk_id: str, new: NewChunk, *, kb_id: str, document_id: str) -> Chunk:
+    """A chunk of a document. The caller makes its id (`new_id()`): SurrealDB needs it in
+    the query that reads which knowledge base the document belongs to."""
+    return Chunk(
+        id=chunk_id,
+        kb_id=kb_id,
+        document_id=document_id,
+        position=new.position,
+        content=new.content,
+        metadata=new.metadata,
+        embedding=new.embedding,
+    )

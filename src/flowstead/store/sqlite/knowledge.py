@@ -5,15 +5,16 @@ from __future__ import annotations
 import builtins
 import sqlite3
 import time
-import uuid
 from array import array
 from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
 
+from flowstead.store import fresh
 from flowstead.store.codec import dumps, to_record
 from flowstead.store.errors import Conflict, NotFound
+from flowstead.store.ids import new_id
 from flowstead.store.protocol import MetadataFilters
 from flowstead.store.records import (
     Chunk,
@@ -90,19 +91,15 @@ class SqliteKnowledgeBases:
         separators: Sequence[str] = (),
         retrieval: RetrievalSettings | None = None,
     ) -> KnowledgeBase:
-        now = time.time()
-        kb = KnowledgeBase(
-            id=str(uuid.uuid4()),
+        kb = fresh.knowledge_base(
             name=name,
             description=description,
             embedding_provider=embedding_provider,
             embedding_model=embedding_model,
             chunk_size=chunk_size,
             chunk_overlap=chunk_overlap,
-            separators=list(separators),
-            retrieval=retrieval or RetrievalSettings(),
-            created_at=now,
-            updated_at=now,
+            separators=separators,
+            retrieval=retrieval,
         )
         try:
             await self._db.write(
@@ -119,8 +116,8 @@ class SqliteKnowledgeBases:
                     chunk_overlap,
                     dumps(kb.separators),
                     dumps(kb.retrieval),
-                    now,
-                    now,
+                    kb.created_at,
+                    kb.updated_at,
                 ),
             )
         except sqlite3.IntegrityError as exc:
@@ -197,17 +194,13 @@ class SqliteDocuments:
         size: int = 0,
         metadata: dict[str, Any] | None = None,
     ) -> KnowledgeDocument:
-        now = time.time()
-        document = KnowledgeDocument(
-            id=str(uuid.uuid4()),
+        document = fresh.document(
             kb_id=kb_id,
             name=name,
             source=source,
             content_type=content_type,
             size=size,
-            metadata=metadata or {},
-            created_at=now,
-            updated_at=now,
+            metadata=metadata,
         )
         try:
             await self._db.write(
@@ -222,8 +215,8 @@ class SqliteDocuments:
                     size,
                     document.status,
                     dumps(document.metadata),
-                    now,
-                    now,
+                    document.created_at,
+                    document.updated_at,
                 ),
             )
         except sqlite3.IntegrityError as exc:
@@ -392,18 +385,7 @@ async def _insert(
     kb_id = rows[0][0]
     if replace:
         await conn.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
-    added = [
-        Chunk(
-            id=str(uuid.uuid4()),
-            kb_id=kb_id,
-            document_id=document_id,
-            position=chunk.position,
-            content=chunk.content,
-            metadata=chunk.metadata,
-            embedding=chunk.embedding,
-        )
-        for chunk in chunks
-    ]
+    added = [fresh.chunk(new_id(), chunk, kb_id=kb_id, document_id=document_id) for chunk in chunks]
     await conn.executemany(
         "INSERT INTO chunks (id, kb_id, document_id, position, content, metadata,"
         " embedding) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import builtins
 import time
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 
+from flowstead.store import fresh
 from flowstead.store.codec import dumps, to_record
 from flowstead.store.errors import Conflict, NotFound
+from flowstead.store.ids import new_id
 from flowstead.store.protocol import MetadataFilters
 from flowstead.store.records import (
     Chunk,
@@ -113,19 +114,15 @@ class SurrealKnowledgeBases:
         separators: Sequence[str] = (),
         retrieval: RetrievalSettings | None = None,
     ) -> KnowledgeBase:
-        now = time.time()
-        kb = KnowledgeBase(
-            id=str(uuid.uuid4()),
+        kb = fresh.knowledge_base(
             name=name,
             description=description,
             embedding_provider=embedding_provider,
             embedding_model=embedding_model,
             chunk_size=chunk_size,
             chunk_overlap=chunk_overlap,
-            separators=list(separators),
-            retrieval=retrieval or RetrievalSettings(),
-            created_at=now,
-            updated_at=now,
+            separators=separators,
+            retrieval=retrieval,
         )
         content = msgspec.to_builtins(kb)
         del content["id"]
@@ -212,17 +209,13 @@ class SurrealDocuments:
         size: int = 0,
         metadata: dict[str, Any] | None = None,
     ) -> KnowledgeDocument:
-        now = time.time()
-        document = KnowledgeDocument(
-            id=str(uuid.uuid4()),
+        document = fresh.document(
             kb_id=kb_id,
             name=name,
             source=source,
             content_type=content_type,
             size=size,
-            metadata=metadata or {},
-            created_at=now,
-            updated_at=now,
+            metadata=metadata,
         )
         content = {
             field: getattr(document, field) for field in document.__struct_fields__ if field != "id"
@@ -373,7 +366,7 @@ class SurrealChunks:
         dimensions = _dimensions(chunks)
         if dimensions is not None:
             await self._index(dimensions)
-        ids = [str(uuid.uuid4()) for _ in chunks]
+        ids = [new_id() for _ in chunks]
         kb_id = await self._db.transaction(
             _ADD_CHUNKS.format(vector=f"{_VECTOR_PREFIX}{dimensions or 0}"),
             {
@@ -394,15 +387,7 @@ class SurrealChunks:
             },
         )
         return [
-            Chunk(
-                id=chunk_id,
-                kb_id=kb_id,
-                document_id=document_id,
-                position=chunk.position,
-                content=chunk.content,
-                metadata=chunk.metadata,
-                embedding=chunk.embedding,
-            )
+            fresh.chunk(chunk_id, chunk, kb_id=kb_id, document_id=document_id)
             for chunk_id, chunk in zip(ids, chunks, strict=True)
         ]
 
