@@ -1,5 +1,6 @@
 -- Flowstead schema, version 1. JSON values are TEXT written by msgspec; times are REAL
--- epoch seconds (UTC); ids are uuid4 TEXT.
+-- epoch seconds (UTC); ids are UUID TEXT, time-ordered (version 7: store/ids.py), though
+-- rows written by older releases may hold random (version 4) ones.
 
 CREATE TABLE workflows (
     id TEXT PRIMARY KEY,
