@@ -12,6 +12,7 @@ from typing import Any, Literal, get_args
 
 from flowstead.engine.engine import CompiledWorkflow
 from flowstead.engine.events import RunStatus
+from flowstead.engine.nodes.start import StartConfig, StartInput
 from flowstead.services.compiled import CompiledWorkflows, Unrunnable
 from flowstead.services.inputs import (
     SYS_FILES,
@@ -21,6 +22,7 @@ from flowstead.services.inputs import (
     check_inputs,
 )
 from flowstead.services.notify import JOBS, Notifier, done_topic, run_topic, stop_topic
+from flowstead.services.uploads import FileValues, InvalidFileValue
 from flowstead.store.protocol import Store
 from flowstead.store.records import Conversation, Run, RunEvent
 
@@ -55,6 +57,7 @@ class RunService:
         self._notifier = notifier
         self._compiled = compiled or CompiledWorkflows()
         self._poll = poll_seconds
+        self._files = FileValues(store)
 
     async def start_run(
         self,
@@ -74,7 +77,10 @@ class RunService:
         `version`: a number, "published" (the newest published version) or None (the draft).
         `mode` (when given) must match the workflow's. Chat mode needs `query`; without a
         `conversation_id` it starts a new conversation (`run.conversation_id` names it),
-        with one it reuses the conversation's first inputs, as Dify does."""
+        with one it reuses the conversation's first inputs, as Dify does. File values
+        (Start inputs typed file or files, and `files`, which become `sys.files`) may be
+        Dify's (`transfer_method` local_file or remote_url) or Flowstead's; they are stored
+        as the engine reads them."""
         number, workflow = await self._workflow(workflow_id, version)
         document = workflow.document
         if mode is not None and mode != document.mode:
@@ -87,7 +93,11 @@ class RunService:
                 raise RunRejected("invalid_param", "a chat run needs a query")
             if conversation_id is not None:
                 conversation = await self._conversation(conversation_id, workflow_id, user)
-        checked = conversation.inputs if conversation else await _checked(workflow, inputs or {})
+        system_files = await self._system_files(files)
+        if conversation is not None:
+            checked = conversation.inputs
+        else:
+            checked = await _checked(workflow, await self._file_inputs(workflow, inputs or {}))
         if document.mode == "chat" and conversation is None:
             conversation = await self._store.conversations.create(
                 workflow_id=workflow_id, user=user, name=query.strip()[:40], inputs=checked
@@ -95,8 +105,8 @@ class RunService:
         values = dict(checked)
         if document.mode == "chat":
             values[SYS_QUERY] = query
-        if files:
-            values[SYS_FILES] = [dict(file) for file in files]
+        if system_files:
+            values[SYS_FILES] = system_files
         run = await self._store.runs.create(
             workflow_id=workflow_id,
             inputs=values,
@@ -210,6 +220,43 @@ class RunService:
         except Unrunnable as exc:
             raise RunRejected("invalid_workflow", str(exc)) from None
 
+    async def _file_inputs(
+        self, workflow: CompiledWorkflow, inputs: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The inputs with the values of file inputs resolved (the Start node checks
+        them after)."""
+        resolved = dict(inputs)
+        try:
+            for spec in _file_specs(workflow):
+                if spec.name not in resolved:
+                    continue
+                value = resolved[spec.name]
+                resolved[spec.name] = await (
+                    self._files.resolve(value, spec.name)
+                    if spec.type == "file"
+                    else self._files.resolve_many(value, spec.name)
+                )
+        except InvalidFileValue as exc:
+            raise RunRejected("invalid_param", f"invalid inputs: {exc}") from None
+        return resolved
+
+    async def _system_files(self, files: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """`files` as `sys.files`: every item a file the engine can read."""
+        resolved = []
+        try:
+            for number, file in enumerate(files):
+                where = f"files[{number}]"
+                value = await self._files.resolve(file, where)
+                if not isinstance(value, dict) or not ("id" in value or "url" in value):
+                    raise InvalidFileValue(
+                        f"`{where}` is not a file: give its transfer_method, local_file"
+                        " with an upload_file_id or remote_url with a url"
+                    )
+                resolved.append(value)
+        except InvalidFileValue as exc:
+            raise RunRejected("invalid_param", f"invalid files: {exc}") from None
+        return resolved
+
     async def _conversation(
         self, conversation_id: str, workflow_id: str, user: str
     ) -> Conversation:
@@ -221,6 +268,16 @@ class RunService:
         ):
             raise RunRejected("not_found", f"conversation {conversation_id} not found")
         return conversation
+
+
+def _file_specs(workflow: CompiledWorkflow) -> list[StartInput]:
+    """The Start inputs that take a file or a list of files."""
+    specs = []
+    for entry in workflow.root.entries:
+        config = workflow.root.nodes[entry].config
+        if isinstance(config, StartConfig):
+            specs += [spec for spec in config.inputs if spec.type in ("file", "files")]
+    return specs
 
 
 async def _checked(workflow: CompiledWorkflow, inputs: Mapping[str, Any]) -> dict[str, Any]:
