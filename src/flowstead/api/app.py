@@ -20,6 +20,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from flowstead import __version__, logs
 from flowstead.api.admin.dify import DifyImportController
+from flowstead.api.admin.files import FileController
 from flowstead.api.admin.keys import AdminTokenController, AppKeyController
 from flowstead.api.admin.knowledge import KnowledgeController, knowledge_lifespan
 from flowstead.api.admin.providers import ProviderController
@@ -41,6 +42,7 @@ from flowstead.api.dify.chat import (
     ConversationController,
     MessageController,
 )
+from flowstead.api.dify.files import FORM_OVERHEAD, DifyFileController
 from flowstead.api.dify.workflows import DifyWorkflowController
 from flowstead.api.errors import EXCEPTION_HANDLERS
 from flowstead.api.health import HealthController
@@ -52,6 +54,7 @@ from flowstead.providers.router import ProviderRouter
 from flowstead.services.collaborators import StoredProviders
 from flowstead.services.notify import Notifier
 from flowstead.services.runs import RunService
+from flowstead.services.uploads import UploadService
 from flowstead.settings import Settings
 from flowstead.web.parts import WebParts
 
@@ -71,6 +74,8 @@ def _lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncContextMa
                 ProviderRouter(providers.config, providers.secret)
             )
             app.state.runs = RunService(store, notifier)
+            max_upload = settings.max_upload_mb * MIB
+            app.state.uploads = UploadService(store, settings.data_dir, max_upload)
             app.state.notifier = notifier
             app.state.store = store
             app.state.migrated = True  # open_store applies pending migrations or fails
@@ -86,7 +91,14 @@ def _lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncContextMa
     return lifespan
 
 
-def _admin_router() -> Router:
+def _uploads(controller: type, settings: Settings) -> Router:
+    """The upload routes, whose body may be a form's worth larger than the largest file
+    (the rest of the API takes bodies up to FLOWSTEAD_MAX_UPLOAD_MB)."""
+    limit = settings.max_upload_mb * MIB + FORM_OVERHEAD
+    return Router("/", route_handlers=[controller], request_max_body_size=limit)
+
+
+def _admin_router(settings: Settings) -> Router:
     return Router(
         "/api",
         guards=[require_admin],
@@ -99,13 +111,14 @@ def _admin_router() -> Router:
             RunController,
             ProviderController,
             KnowledgeController,
+            _uploads(FileController, settings),
         ],
         tags=["admin"],
         security=[{"bearer": []}],
     )
 
 
-def _app_router() -> Router:
+def _app_router(settings: Settings) -> Router:
     return Router(
         "/v1",
         guards=[require_app_key],
@@ -116,6 +129,7 @@ def _app_router() -> Router:
             ConversationController,
             MessageController,
             DifyAppController,
+            _uploads(DifyFileController, settings),
         ],
         security=[{"bearer": []}],
     )
@@ -153,7 +167,12 @@ def create_app(settings: Settings, *, web: bool = False) -> Litestar:
         if settings.cors_origins
         else None
     )
-    handlers: list[Any] = [HealthController, LoginController, _admin_router(), _app_router()]
+    handlers: list[Any] = [
+        HealthController,
+        LoginController,
+        _admin_router(settings),
+        _app_router(settings),
+    ]
     parts = WebParts()
     if web:
         from flowstead.web.app import web_parts  # the API app alone never loads the web
