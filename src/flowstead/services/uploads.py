@@ -170,8 +170,10 @@ class FileValues:
         file_id = value.get("id")
         if isinstance(file_id, str) and file_id:
             upload = await self._store.uploads.get(file_id)
-            if upload is not None:  # the caller's fields win over what was recorded
-                return _local(upload, _file_type(value, upload, where), "local_file") | dict(value)
+            if upload is None:
+                raise InvalidFileValue(f"`{where}`: there is no uploaded file {file_id}")
+            # The caller's fields win over what was recorded.
+            return _local(upload, _file_type(value, upload, where), "local_file") | dict(value)
         return dict(value)
 
     async def resolve_many(self, values: Any, where: str) -> Any:

@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from flowstead import logs
+from flowstead.api.dify.files import FORM_OVERHEAD
 from flowstead.api.session import require_login
 from flowstead.settings import Settings
 from flowstead.web.deps import dependencies
@@ -36,6 +37,7 @@ from flowstead.web.paths import STATIC
 from flowstead.web.templating import environment
 
 YEAR = 365 * 24 * 3600
+MIB = 1024 * 1024
 
 
 @get("/", include_in_schema=False)
@@ -51,7 +53,12 @@ def _pages(settings: Settings, drafts: DraftEditor, buffer: RingBuffer) -> Route
             home,
             WorkflowPages,
             EditorPages,
-            RunPanel,
+            # The run form carries the files of the Start's file inputs.
+            Router(
+                "/",
+                route_handlers=[RunPanel],
+                request_max_body_size=settings.max_upload_mb * MIB + FORM_OVERHEAD,
+            ),
             ChatPages,
             AccessPages,
             RunPages,

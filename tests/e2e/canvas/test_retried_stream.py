@@ -15,32 +15,35 @@ LOST = "these words belong to a broken stream"
 ANSWER = "the second attempt answers in full"
 
 
-def retrying_workflow(studio: Studio) -> str:
-    document = {
-        "flowstead": 1,
-        "name": "Retried stream",
-        "nodes": [
-            {"id": "start", "type": "start", "config": {"inputs": [{"name": "question"}]}},
-            {
-                "id": "llm",
-                "type": "llm",
-                "retry": {"max_attempts": 1, "interval": 0},
-                "config": {
-                    "model": {"provider": "fake", "name": "fake-chat"},
-                    "messages": [{"role": "user", "text": "{{ start.question }}"}],
-                },
+RETRYING = {
+    "flowstead": 1,
+    "name": "Retried stream",
+    "nodes": [
+        {"id": "start", "type": "start", "config": {"inputs": [{"name": "question"}]}},
+        {
+            "id": "llm",
+            "type": "llm",
+            "retry": {"max_attempts": 1, "interval": 0},
+            "config": {
+                "model": {"provider": "fake", "name": "fake-chat"},
+                "messages": [{"role": "user", "text": "{{ start.question }}"}],
             },
-            {
-                "id": "end",
-                "type": "end",
-                "config": {"outputs": [{"name": "answer", "value": "llm.text"}]},
-            },
-        ],
-        "edges": [{"from": "start", "to": "llm"}, {"from": "llm", "to": "end"}],
-    }
+        },
+        {
+            "id": "end",
+            "type": "end",
+            "config": {"outputs": [{"name": "answer", "value": "llm.text"}]},
+        },
+    ],
+    "edges": [{"from": "start", "to": "llm"}, {"from": "llm", "to": "end"}],
+}
+
+
+def create_workflow(studio: Studio, document: dict[str, Any]) -> str:
+    """Through the admin API (the studio serves it too); the new workflow's id."""
     created = httpx.post(
         f"{studio.url}/api/workflows",
-        json={"name": "Retried stream", "document": document},
+        json={"name": document["name"], "document": document},
         headers={"Authorization": f"Bearer {studio.password}"},
         timeout=10,
     )
@@ -53,7 +56,7 @@ def test_a_retried_node_streams_only_its_last_attempt(
     page: Any, studio: Studio, expect: Any
 ) -> None:
     add_provider(page, studio)
-    workflow_id = retrying_workflow(studio)
+    workflow_id = create_workflow(studio, RETRYING)
     # Several words of the first answer stream before the connection drops.
     studio.model.enqueue(Reply(text=LOST, fault=Cut(after=4)), Reply(text=ANSWER))
 

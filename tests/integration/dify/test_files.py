@@ -362,6 +362,16 @@ async def test_the_routes_are_in_the_openapi_schema(client: Client) -> None:
     assert "multipart" in paths[UPLOAD]["post"]["description"]
 
 
+async def test_parameters_offer_both_ways_to_give_a_file(
+    client: Client, key: dict[str, str]
+) -> None:
+    parameters = (await client.get("/v1/parameters", headers=key)).json()
+    assert parameters["file_upload"]["enabled"] is True
+    assert parameters["file_upload"]["allowed_file_upload_methods"] == ["local_file", "remote_url"]
+    [control] = parameters["user_input_form"]
+    assert control["file"]["allowed_file_upload_methods"] == ["local_file", "remote_url"]
+
+
 # Runs that read uploads
 
 
@@ -533,6 +543,7 @@ BAD_VALUES = [
         id="files-unknown-upload",
     ),
     pytest.param("files", [{"name": "no place"}], ["`files[0]`", "not a file"], id="not-a-file"),
+    pytest.param("inputs", {"doc": {"id": "knowledge"}}, ["`doc`", "knowledge"], id="unknown-id"),
 ]
 
 

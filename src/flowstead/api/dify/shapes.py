@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from flowstead.dsl.document import Document
 from flowstead.engine.nodes.start import StartInput
+from flowstead.services.uploads import FILE_TYPES, TRANSFER_METHODS
 from flowstead.services.workflows import start_inputs
 from flowstead.store.records import Conversation, Message, Run, RunEvent, Workflow
 
@@ -375,8 +376,8 @@ def user_input_form(inputs: list[StartInput]) -> list[dict[str, Any]]:
         }
         if kind in ("file", "file-list"):
             control |= {
-                "allowed_file_types": ["document", "image", "audio", "video", "custom"],
-                "allowed_file_upload_methods": ["remote_url"],
+                "allowed_file_types": list(FILE_TYPES),
+                "allowed_file_upload_methods": list(TRANSFER_METHODS),
             }
         form.append({kind: control})
     return form
@@ -404,9 +405,9 @@ def parameters(document: Document, max_upload_mb: int) -> dict[str, Any]:
                 "enabled": takes_files,
                 "number_limits": FILE_NUMBER_LIMIT,
                 "detail": "high",
-                "transfer_methods": ["remote_url"],
+                "transfer_methods": list(TRANSFER_METHODS),
             },
-            "allowed_file_upload_methods": ["remote_url"],
+            "allowed_file_upload_methods": list(TRANSFER_METHODS),
             "number_limits": FILE_NUMBER_LIMIT,
         },
         "system_parameters": {

@@ -12,10 +12,12 @@ from litestar.response import Template
 from flowstead.api.deps import RunsDep, StoreDep
 from flowstead.services import workflows
 from flowstead.services.runs import RunRejected
+from flowstead.services.uploads import UploadService
 from flowstead.store.errors import NotFound
 from flowstead.web import forms
 from flowstead.web.deps import DraftsDep
 from flowstead.web.responses import is_htmx, page, redirect
+from flowstead.web.runfiles import forget, uploaded_inputs
 from flowstead.web.runview import (
     RUN_STATUSES,
     rerun_edits,
@@ -57,6 +59,11 @@ class RunPanel(Controller):
         inputs_spec = workflows.start_inputs(studio.document)
         pairs = await form_pairs(request)
         values, error = run_inputs(forms.form_reader(pairs), inputs_spec)
+        uploads: UploadService = request.app.state.uploads
+        kept: list[str] = []
+        if not error:
+            files, kept, error = await uploaded_inputs(request, inputs_spec, uploads)
+            values.update(files)
         if not error:
             try:
                 run = await runs.start_run(
@@ -64,6 +71,7 @@ class RunPanel(Controller):
                 )
             except RunRejected as exc:
                 error = str(exc)
+                await forget(uploads, kept)
             else:
                 return page(
                     request, "workflows/_run_live.html", run=run, workflow=studio.draft.workflow
