@@ -1,7 +1,8 @@
 """The values the store hands out: immutable records, one per stored thing.
 
-Times are float epoch seconds (UTC); ids are uuid4 strings. JSON-shaped fields
-(documents, inputs, outputs, event data…) are plain `dict`s the store does not interpret.
+Times are float epoch seconds (UTC); ids are time-ordered UUIDs (v7) as text. JSON-shaped
+fields (documents, inputs, outputs, event data…) are plain `dict`s the store does not
+interpret.
 """
 
 from __future__ import annotations
