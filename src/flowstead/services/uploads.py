@@ -20,6 +20,7 @@ import os
 import posixpath
 import re
 import tempfile
+import time
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from flowstead.services.files import upload_path
+from flowstead.services.files import upload_path, uploads_dir
 from flowstead.store.ids import new_id
 from flowstead.store.protocol import Store
 from flowstead.store.records import Upload
@@ -38,6 +39,9 @@ MAX_NAME = 200
 FILE_TYPES = ("document", "image", "audio", "video", "custom")
 TRANSFER_METHODS = ("local_file", "remote_url")
 GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
+# Files a crash left are removed once they are this old (seconds): no save takes so long.
+ORPHAN_SECONDS = 3600.0
+_PARTIAL_PREFIX = ".upload-"
 
 # The file types Dify guesses from an extension when a value says `custom` or no type.
 _IMAGE = frozenset({"jpg", "jpeg", "png", "webp", "gif", "svg"})
@@ -146,6 +150,24 @@ class UploadService:
     async def list(self, *, limit: int = 50, offset: int = 0) -> list[Upload]:
         return await self.store.uploads.list(limit=limit, offset=offset)
 
+    async def sweep_orphans(
+        self, *, older_than: float = ORPHAN_SECONDS, now: float | None = None
+    ) -> int:
+        """Remove what a crash between an upload's bytes and its record left behind:
+        temporary files, and files no record names. Only files older than `older_than`
+        seconds, so a save in progress is never touched. Returns how many were removed."""
+        cutoff = (time.time() if now is None else now) - older_than
+        folder = uploads_dir(self.data_dir)
+        removed = 0
+        for path in await asyncio.to_thread(_files_before, folder, cutoff):
+            if (
+                path.name.startswith(_PARTIAL_PREFIX)
+                or await self.store.uploads.get(path.name) is None
+            ):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     async def delete(self, upload_id: str) -> bool:
         """Forget the upload and remove its bytes; False if there is no such upload."""
         if not await self.store.uploads.delete(upload_id):
@@ -248,13 +270,27 @@ def media_type(name: str, content_type: str | None) -> str | None:
     return given or None
 
 
+def _files_before(folder: Path, cutoff: float) -> list[Path]:
+    """The plain files directly in `folder` last changed before `cutoff` (knowledge
+    documents live in a folder of their own below it)."""
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    return [
+        Path(entry.path)
+        for entry in entries
+        if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff
+    ]
+
+
 def _write_new(path: Path, data: bytes) -> None:
     """Write through a temporary file in the same folder renamed into place (readable
     only by its owner), flushed to disk before the record that names it is written."""
     folder = path.parent
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     # A dot and a suffix: a name an upload id never has, so it cannot be read as one.
-    handle, partial = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
+    handle, partial = tempfile.mkstemp(dir=folder, prefix=_PARTIAL_PREFIX, suffix=".part")
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)

@@ -12,6 +12,7 @@ from flowstead.services.collaborators import open_collaborators
 from flowstead.services.execution import RunExecutor
 from flowstead.services.knowledge import open_ingestor
 from flowstead.services.notify import Notifier
+from flowstead.services.uploads import UploadService
 from flowstead.settings import Settings
 from flowstead.store import open_store
 from flowstead.store.protocol import INGEST_JOB_KIND, RUN_JOB_KIND
@@ -60,8 +61,25 @@ async def serve(settings: Settings, *, grace_seconds: float = GRACE_SECONDS) -> 
             "worker started",
             extra={"worker_id": worker.worker_id, "concurrency": settings.worker_concurrency},
         )
-        await worker.run(stopping)
+        sweep = asyncio.create_task(
+            sweep_uploads(UploadService(store, settings.data_dir, max_bytes))
+        )
+        try:
+            await worker.run(stopping)
+        finally:
+            sweep.cancel()
         log.info("worker stopped", extra={"worker_id": worker.worker_id})
+
+
+async def sweep_uploads(uploads: UploadService) -> None:
+    """Once, beside the work: files a crash left in the uploads folder."""
+    try:
+        removed = await uploads.sweep_orphans()
+    except Exception:
+        log.exception("sweeping the uploads folder failed")
+        return
+    if removed:
+        log.info("removed files no upload names", extra={"files": removed})
 
 
 def main(settings: Settings, *, grace_seconds: float = GRACE_SECONDS) -> int:

@@ -3,8 +3,10 @@ local_file and remote_url values in a run's inputs and files, through a worker."
 
 from __future__ import annotations
 
+import os
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -325,6 +327,28 @@ async def test_a_failed_save_leaves_nothing_behind(tmp_path: Path) -> None:
     with pytest.raises(StoreError):
         await service.save("a.txt", b"a", "text/plain")
     assert kept_files(tmp_path) == []
+
+
+async def test_the_sweep_removes_only_old_files_no_upload_names(tmp_path: Path) -> None:
+    async with await open_store(f"sqlite:///{tmp_path}/flowstead.db", tmp_path) as store:
+        service = UploadService(store, tmp_path, MIB)
+        kept = await service.save("kept.txt", b"kept", "text/plain")
+        folder = tmp_path / "uploads"
+        orphan, partial, young = folder / "0190aaaa-orphan", folder / ".upload-x.part", folder / "y"
+        for path in (orphan, partial, young):
+            path.write_bytes(b"left by a crash")
+        knowledge = folder / "knowledge" / "kb" / "doc"
+        knowledge.parent.mkdir(parents=True)
+        knowledge.write_bytes(b"a knowledge document")
+        hours_ago = time.time() - 2 * 3600
+        for path in (orphan, partial, knowledge, folder / kept.id):
+            os.utime(path, (hours_ago, hours_ago))
+
+        assert await service.sweep_orphans() == 2
+
+        assert sorted(p.name for p in folder.iterdir()) == sorted([kept.id, "knowledge", "y"])
+        assert knowledge.exists()
+        assert await service.sweep_orphans(older_than=0) == 1  # now "y" is old enough
 
 
 # The admin API
