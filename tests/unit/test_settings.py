@@ -85,6 +85,16 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     assert not missing, f"document these settings in the README's settings table: {missing}"
 
 
+def test_the_env_example_names_only_real_settings() -> None:
+    example = (README.parent / ".env.example").read_text()
+    named = set(re.findall(r"^#? ?([A-Z][A-Z_]+)=", example, flags=re.MULTILINE))
+    assert named, "no settings found in .env.example"
+    assert named <= {s.env for s in SETTINGS.values()}, named - {s.env for s in SETTINGS.values()}
+    Settings.from_env(
+        dict(re.findall(r"^([A-Z][A-Z_]+)=(.*)$", example, flags=re.MULTILINE))
+    )  # its uncommented values are valid
+
+
 def test_to_env_round_trips_and_describe_masks_the_password() -> None:
     settings = Settings.from_env({"FLOWSTEAD_PASSWORD": "hunter2", "FLOWSTEAD_WEB_PORT": "9000"})
     assert Settings.from_env(settings.to_env()) == settings
