@@ -189,10 +189,30 @@ class Clock(Protocol):
     async def sleep(self, seconds: float) -> None: ...
 
 
+# Media types that say no more than "some bytes".
+GENERIC_MEDIA_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
+
+
+class FileContent(msgspec.Struct, frozen=True):
+    """A file's bytes and the media type their source gave them: a remote file's
+    Content-Type as it was served (a charset kept), "" when the source said nothing."""
+
+    data: bytes
+    media_type: str = ""
+
+    def type_for(self, file: Mapping[str, Any]) -> str:
+        """The file's media type: the value's own `mime_type`, unless it is missing or
+        says only "bytes" (a URL without an extension), then the one served; "" if none."""
+        given = str(file.get("mime_type") or "")
+        if given.split(";")[0].strip().lower() not in GENERIC_MEDIA_TYPES:
+            return given
+        return self.media_type or given
+
+
 class Files(Protocol):
     """Reads the bytes of a file value.
 
     A file value is a mapping like Dify's: `{"name", "mime_type", "size"}` plus where the
     bytes are, `"id"` (an upload kept under the data dir) or `"url"` (a remote file)."""
 
-    async def read(self, file: Mapping[str, Any]) -> bytes: ...
+    async def read(self, file: Mapping[str, Any]) -> FileContent: ...

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flowstead.engine.ports import HttpClient, HttpRequest
+from flowstead.engine.ports import FileContent, HttpClient, HttpRequest
 
 _FILE_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
@@ -36,12 +36,14 @@ class StoredFiles:
         self._http = http
         self._max_bytes = max_bytes
 
-    async def read(self, file: Mapping[str, Any]) -> bytes:
+    async def read(self, file: Mapping[str, Any]) -> FileContent:
+        """An upload's bytes (its type is in the value already), or a remote file's with
+        the Content-Type it was served with."""
         file_id, url = file.get("id"), file.get("url")
         if isinstance(file_id, str) and file_id:
             path = upload_path(self._data_dir, file_id)
             try:
-                return await asyncio.to_thread(path.read_bytes)
+                return FileContent(await asyncio.to_thread(path.read_bytes))
             except FileNotFoundError:
                 raise FileUnavailable(f"upload {file_id} does not exist (any more)") from None
         if isinstance(url, str) and url:
@@ -49,5 +51,8 @@ class StoredFiles:
             response = await self._http.send(request)
             if response.status >= 400:
                 raise FileUnavailable(f"fetching {url} answered HTTP {response.status}")
-            return response.body
+            served = next(
+                (v for k, v in response.headers.items() if k.lower() == "content-type"), ""
+            )
+            return FileContent(response.body, served.strip())
         raise FileUnavailable("a file value needs an `id` (an upload) or a `url`")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flowstead.engine.ports import ChatMessage, ChatRequest
+from flowstead.engine.ports import ChatMessage, ChatRequest, FileContent
 from flowstead.services.collaborators import API_KEY, open_collaborators
 from flowstead.services.files import FileUnavailable, upload_path
 from flowstead.settings import Settings
@@ -46,7 +46,7 @@ async def test_files_are_read_from_the_uploads_in_the_data_dir(
     path.parent.mkdir(parents=True)
     path.write_bytes(b"hello")
     async with open_collaborators(store, settings.data_dir, max_file_bytes=1024) as tools:
-        assert await tools.files.read({"id": "f1", "name": "a.txt"}) == b"hello"
+        assert await tools.files.read({"id": "f1", "name": "a.txt"}) == FileContent(b"hello")
         with pytest.raises(FileUnavailable, match="does not exist"):
             await tools.files.read({"id": "f2"})
         with pytest.raises(FileUnavailable, match="not an upload id"):

@@ -11,6 +11,7 @@ import pytest
 
 from flowstead.engine.node import NodeResult
 from flowstead.engine.nodes import document_extractor
+from flowstead.engine.ports import FileContent
 
 from .context import TestContext, make_node
 
@@ -21,9 +22,9 @@ class FakeFiles:
 
     blobs: dict[str, bytes]
 
-    async def read(self, file: Mapping[str, Any]) -> bytes:
+    async def read(self, file: Mapping[str, Any]) -> FileContent:
         try:
-            return self.blobs[file["id"]]
+            return FileContent(self.blobs[file["id"]])
         except KeyError:
             raise FileNotFoundError(f"no upload {file['id']}") from None
 
@@ -154,21 +155,71 @@ async def test_a_list_of_files_gives_a_list_of_texts() -> None:
     assert (await extract([], {})).outputs == {"text": []}
 
 
-async def test_a_remote_file_is_named_by_its_url() -> None:
-    @dataclass
-    class Remote:
-        async def read(self, file: Mapping[str, Any]) -> bytes:
-            return b"remote text"
+@dataclass
+class Remote:
+    """Serves every URL with these bytes and this Content-Type."""
 
+    data: bytes
+    content_type: str = ""
+
+    async def read(self, file: Mapping[str, Any]) -> FileContent:
+        return FileContent(self.data, self.content_type)
+
+
+async def extract_remote(file: dict[str, Any], served: Remote) -> NodeResult:
     config = {"variable": "start.doc"}
-    file = {"url": "https://example.com/files/notes.txt?sig=1"}
     ctx = TestContext(
         node=make_node("document_extractor", config),
         values={"start": {"doc": file}},
-        files=Remote(),
+        files=served,
     )
-    result = await document_extractor.run(document_extractor.DocumentExtractorConfig(**config), ctx)
+    return await document_extractor.run(document_extractor.DocumentExtractorConfig(**config), ctx)
+
+
+async def test_a_remote_file_is_named_by_its_url() -> None:
+    file = {"url": "https://example.com/files/notes.txt?sig=1"}
+    result = await extract_remote(file, Remote(b"remote text"))
     assert (result.outputs, result.inputs) == ({"text": "remote text"}, {"files": ["notes.txt"]})
+
+
+async def test_a_url_without_an_extension_is_read_as_the_type_it_was_served_with() -> None:
+    pytest.importorskip("pypdf")
+    file = {"url": "https://example.com/download?id=7", "mime_type": ""}
+    served = Remote(minimal_pdf("Served as a PDF"), "application/pdf")
+    result = await extract_remote(file, served)
+    assert (result.outputs, result.inputs) == ({"text": "Served as a PDF"}, {"files": ["download"]})
+
+
+async def test_the_served_charset_decodes_the_text() -> None:
+    file = {"url": "https://example.com/get?page=1"}
+    served = Remote("привет".encode("koi8-r"), "text/plain; charset=KOI8-R")
+    assert (await extract_remote(file, served)).outputs == {"text": "привет"}
+
+
+async def test_a_type_that_says_only_bytes_gives_way_to_the_served_one() -> None:
+    file = {"url": "https://example.com/export", "mime_type": "application/octet-stream"}
+    served = Remote(b"a,b\n1,2\n", "text/csv")
+    assert (await extract_remote(file, served)).outputs == {
+        "text": "| a | b |\n| --- | --- |\n| 1 | 2 |"
+    }
+
+
+async def test_the_name_and_the_values_own_type_come_before_the_served_one() -> None:
+    html = b"<p>hi</p>"
+    # The extension decides; then the type in the value; the served one only after them.
+    named = {"url": "https://example.com/page.txt"}
+    assert (await extract_remote(named, Remote(html, "text/html"))).outputs == {"text": "<p>hi</p>"}
+    typed = {"url": "https://example.com/page", "mime_type": "text/html"}
+    assert (await extract_remote(typed, Remote(html, "text/plain"))).outputs == {"text": "hi"}
+
+
+async def test_a_url_nothing_says_the_type_of_fails_naming_it() -> None:
+    file = {"url": "https://example.com/blob?id=1"}
+    result = await extract_remote(file, Remote(b"\x00\x01", "application/octet-stream"))
+    assert result.error is not None
+    assert result.error.startswith(
+        "could not extract text from 'blob': unsupported file type (application/octet-stream)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import pytest
 
 from flowstead.engine.node import NodeResult
 from flowstead.engine.nodes import http
-from flowstead.engine.ports import HttpError, HttpRequest, HttpResponse
+from flowstead.engine.ports import FileContent, HttpError, HttpRequest, HttpResponse
 from flowstead.providers.http import HttpxHttpClient
 
 from .context import TestContext, make_node
@@ -46,10 +46,12 @@ class FakeHttp:
 
 @dataclass
 class FakeFiles:
-    async def read(self, file: Mapping[str, Any]) -> bytes:
+    """Uploads by id; `f2` is served as a PNG (as a remote file's Content-Type would say)."""
+
+    async def read(self, file: Mapping[str, Any]) -> FileContent:
         if file["id"] not in FILES:
             raise FileNotFoundError(f"upload {file['id']} is gone")
-        return FILES[file["id"]]
+        return FileContent(FILES[file["id"]], "image/png" if file["id"] == "f2" else "")
 
 
 async def call(config: dict[str, Any], client: Any = None, **values: Any) -> NodeResult:
@@ -267,7 +269,7 @@ async def test_form_and_multipart_bodies_carry_text_and_files(body_type: str) ->
         ("city", None, "text/plain", 'Paris "Lumière"'.encode()),
         ("doc", "a.txt", "application/octet-stream", b"file one"),
         ("more", "a%22b.txt", "text/plain", b"file one"),
-        ("more", "file", "application/octet-stream", b"\x00\x01binary"),
+        ("more", "file", "image/png", b"\x00\x01binary"),
     ]
     assert result.process_data["request"]["body"] == (
         'city: Paris "Lumière"\ndoc: <file a.txt, 8 bytes>\n'

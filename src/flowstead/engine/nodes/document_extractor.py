@@ -39,12 +39,14 @@ async def run(config: DocumentExtractorConfig, ctx: NodeContext) -> NodeResult:
             kind = type(file).__name__
             return NodeResult.fail(f"`{config.variable}` holds a {kind}, not a file", inputs=inputs)
         try:
-            data = await ctx.files.read(file)
+            content = await ctx.files.read(file)
         except Exception as exc:  # the Files port names no error type; any is a read failure
             return NodeResult.fail(f"could not read file '{name}': {exc}", inputs=inputs)
+        # The name's extension decides; without one, the value's type or the one served.
+        mime_type = content.type_for(file)
         try:
             # Parsing a large PDF takes a while; the event loop serves other runs meanwhile.
-            text = await asyncio.to_thread(extract_text, data, name, file.get("mime_type"))
+            text = await asyncio.to_thread(extract_text, content.data, name, mime_type)
         except ExtractError as exc:
             return NodeResult.fail(f"could not extract text from '{name}': {exc}", inputs=inputs)
         texts.append(text)

@@ -230,10 +230,10 @@ async def _files(ctx: NodeContext, key: str, selector: str) -> list[tuple[str, s
             raise _Invalid(f"{where}: `{selector}` holds a {type(file).__name__}, not a file")
         name = str(file.get("name") or "file")
         try:
-            data = await ctx.files.read(file)
+            content = await ctx.files.read(file)
         except Exception as exc:  # the Files port names no error type; any is a read failure
             raise _Invalid(f"{where}: could not read file '{name}': {exc}") from exc
-        files.append((name, str(file.get("mime_type") or "application/octet-stream"), data))
+        files.append((name, content.type_for(file) or "application/octet-stream", content.data))
     return files
 
 
