@@ -14,6 +14,7 @@ from flowstead.store.records import (
     ApiKey,
     Chunk,
     Conversation,
+    Feedback,
     Job,
     KnowledgeBase,
     KnowledgeDocument,
@@ -154,6 +155,25 @@ def message(
         inputs=inputs or {},
         tokens=tokens,
         created_at=time.time(),
+    )
+
+
+def feedback(
+    message: Message, conversation: Conversation, rating: str, content: str | None
+) -> Feedback:
+    """A first rating of a message, carrying the message's owners."""
+    now = time.time()
+    return Feedback(
+        id=new_id(),
+        message_id=message.id,
+        conversation_id=conversation.id,
+        workflow_id=conversation.workflow_id,
+        run_id=message.run_id,
+        user=conversation.user,
+        rating=rating,
+        content=content,
+        created_at=now,
+        updated_at=now,
     )
 
 

@@ -20,6 +20,7 @@ from flowstead.store.records import (
     Chunk,
     ChunkHit,
     Conversation,
+    Feedback,
     Job,
     JobStatus,
     KnowledgeBase,
@@ -117,6 +118,24 @@ NewEvent = tuple[str, dict[str, Any]]
 """A run event to append: its type and its data."""
 
 
+class RunQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """Which runs `Runs.page` takes: every field given must match (None: any).
+
+    `keyword` matches a run whose stored inputs or outputs JSON text, or whose user,
+    contains it (case-insensitive, at least for ASCII letters; a `"` or `\\` is escaped
+    in that text), or whose id is exactly it. `published` True takes runs of a published
+    version, False runs of the draft. The creation bounds are inclusive epoch seconds."""
+
+    workflow_id: str | None = None
+    statuses: tuple[str, ...] | None = None
+    mode: str | None = None
+    published: bool | None = None
+    user: str | None = None
+    created_after: float | None = None
+    created_before: float | None = None
+    keyword: str | None = None
+
+
 class Runs(Protocol):
     async def create(
         self,
@@ -153,6 +172,12 @@ class Runs(Protocol):
         offset: int = 0,
     ) -> builtins.list[Run]:
         """Newest first."""
+        ...
+
+    async def page(
+        self, query: RunQuery, *, limit: int = 20, offset: int = 0
+    ) -> tuple[builtins.list[Run], int]:
+        """The matching runs, newest first, from `offset`; and how many match in all."""
         ...
 
     async def mark_running(self, run_id: str) -> Run:
@@ -366,6 +391,37 @@ class Messages(Protocol):
         ...
 
     async def count(self, conversation_id: str) -> int: ...
+
+    async def get(self, message_id: str) -> Message | None: ...
+
+    async def answered_by(self, run_id: str) -> Message | None:
+        """The message a chat run answered with (API clients know a message by its run)."""
+        ...
+
+
+class Feedbacks(Protocol):
+    async def rate(self, message_id: str, rating: str, content: str | None = None) -> Feedback:
+        """Record the message's rating, or replace the rating and content it has (its id
+        and creation time stay). Raises `NotFound` for an unknown message."""
+        ...
+
+    async def get(self, message_id: str) -> Feedback | None:
+        """The message's feedback, if it has one."""
+        ...
+
+    async def for_messages(self, message_ids: Sequence[str]) -> dict[str, Feedback]:
+        """message id → its feedback, for those of these messages that have one."""
+        ...
+
+    async def list(
+        self, *, workflow_id: str, limit: int = 20, offset: int = 0
+    ) -> builtins.list[Feedback]:
+        """The feedback on the workflow's chats, newest first."""
+        ...
+
+    async def revoke(self, message_id: str) -> bool:
+        """Forget the message's feedback; whether it had one."""
+        ...
 
 
 class ApiKeys(Protocol):
@@ -602,6 +658,8 @@ class Store(Protocol):
     def conversations(self) -> Conversations: ...
     @property
     def messages(self) -> Messages: ...
+    @property
+    def feedbacks(self) -> Feedbacks: ...
     @property
     def api_keys(self) -> ApiKeys: ...
     @property

@@ -151,6 +151,24 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     created_at: float
 
 
+class Feedback(msgspec.Struct, frozen=True, kw_only=True):
+    """A user's rating of a chat answer (`like` or `dislike`), one per message.
+
+    The message's workflow, conversation, user and run (the id API clients know the message
+    by) are kept with it, so a listing needs nothing else."""
+
+    id: str
+    message_id: str
+    conversation_id: str
+    workflow_id: str
+    run_id: str | None = None
+    user: str
+    rating: str
+    content: str | None = None
+    created_at: float
+    updated_at: float
+
+
 class ApiKey(msgspec.Struct, frozen=True, kw_only=True):
     """A per-workflow app key; only its hash and a display prefix are stored."""
 

@@ -177,3 +177,13 @@ class SqliteMessages:
             "SELECT count(*) FROM messages WHERE conversation_id = ?", (conversation_id,)
         )
         return 0 if row is None else int(row[0])
+
+    async def get(self, message_id: str) -> Message | None:
+        row = await self._db.select_one("SELECT * FROM messages WHERE id = ?", (message_id,))
+        return None if row is None else _message(row)
+
+    async def answered_by(self, run_id: str) -> Message | None:
+        row = await self._db.select_one(
+            "SELECT * FROM messages WHERE run_id = ? ORDER BY created_at LIMIT 1", (run_id,)
+        )
+        return None if row is None else _message(row)

@@ -11,7 +11,7 @@ from typing import Any
 from flowstead.store import fresh
 from flowstead.store.codec import dumps, dumps_or_none, loads, to_record
 from flowstead.store.errors import NotFound
-from flowstead.store.protocol import NewEvent, NodeUpdate
+from flowstead.store.protocol import NewEvent, NodeUpdate, RunQuery
 from flowstead.store.records import Job, NodeExecution, Run
 from flowstead.store.sqlite.database import Database
 from flowstead.store.sqlite.events import UPSERT_NODE, append_events, node_params
@@ -45,6 +45,46 @@ def _update(
     if not rows:
         raise NotFound("run", run_id)
     return _run(rows[0])
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern for `text` anywhere (its own % _ and \\ taken literally)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _where(query: RunQuery) -> tuple[str, list[Any]]:
+    """The WHERE clause of `query` and its parameters."""
+    clauses: list[str] = ["1"]
+    params: list[Any] = []
+    if query.workflow_id is not None:
+        clauses.append("workflow_id = ?")
+        params.append(query.workflow_id)
+    if query.statuses is not None:
+        clauses.append(f"status IN ({', '.join('?' * len(query.statuses))})")
+        params += query.statuses
+    if query.mode is not None:
+        clauses.append("mode = ?")
+        params.append(query.mode)
+    if query.published is not None:
+        clauses.append("version IS NOT NULL" if query.published else "version IS NULL")
+    if query.user is not None:
+        clauses.append("user = ?")
+        params.append(query.user)
+    if query.created_after is not None:
+        clauses.append("created_at >= ?")
+        params.append(query.created_after)
+    if query.created_before is not None:
+        clauses.append("created_at <= ?")
+        params.append(query.created_before)
+    if query.keyword is not None:
+        # SQLite's LIKE ignores the case of ASCII letters.
+        clauses.append(
+            "(inputs LIKE ? ESCAPE '\\' OR outputs LIKE ? ESCAPE '\\'"
+            " OR user LIKE ? ESCAPE '\\' OR id = ?)"
+        )
+        params += [_like(query.keyword)] * 3 + [query.keyword]
+    return " AND ".join(clauses), params
 
 
 class SqliteRuns:
@@ -154,19 +194,26 @@ class SqliteRuns:
         limit: int = 50,
         offset: int = 0,
     ) -> builtins.list[Run]:
-        clauses, params = ["1"], []
-        if workflow_id is not None:
-            clauses.append("workflow_id = ?")
-            params.append(workflow_id)
-        if status is not None:
-            clauses.append("status = ?")
-            params.append(status)
+        statuses = None if status is None else (status,)
+        where, params = _where(RunQuery(workflow_id=workflow_id, statuses=statuses))
         rows = await self._db.select(
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE {' AND '.join(clauses)}"
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE {where}"
             " ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
         return [_run(row) for row in rows]
+
+    async def page(
+        self, query: RunQuery, *, limit: int = 20, offset: int = 0
+    ) -> tuple[builtins.list[Run], int]:
+        where, params = _where(query)
+        rows = await self._db.fetch_all(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE {where}"
+            " ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        total = await self._db.fetch_one(f"SELECT count(*) FROM runs WHERE {where}", params)
+        return [_run(row) for row in rows], 0 if total is None else int(total[0])
 
     async def mark_running(self, run_id: str) -> Run:
         return await self._update(

@@ -10,6 +10,7 @@ from flowstead.store.sqlite.access import SqliteAdminTokens, SqliteApiKeys
 from flowstead.store.sqlite.chat import SqliteConversations, SqliteMessages
 from flowstead.store.sqlite.database import Database
 from flowstead.store.sqlite.events import SqliteRunEvents
+from flowstead.store.sqlite.feedback import SqliteFeedbacks
 from flowstead.store.sqlite.jobs import SqliteJobs, SqliteWorkers
 from flowstead.store.sqlite.knowledge import SqliteChunks, SqliteDocuments, SqliteKnowledgeBases
 from flowstead.store.sqlite.runs import SqliteNodeExecutions, SqliteRuns
@@ -29,6 +30,7 @@ class SqliteStore(ClosingStore):
         self.workers = SqliteWorkers(db)
         self.conversations = SqliteConversations(db)
         self.messages = SqliteMessages(db)
+        self.feedbacks = SqliteFeedbacks(db)
         self.api_keys = SqliteApiKeys(db)
         self.admin_tokens = SqliteAdminTokens(db)
         self.providers = SqliteProviders(db, box)

@@ -21,6 +21,7 @@ RETURN NONE;
 """
 
 _DELETE_CONVERSATION = """
+DELETE feedback WHERE conversation_id = $key;
 DELETE message WHERE conversation_id = $key;
 UPDATE run SET conversation_id = NONE WHERE conversation_id = $key;
 LET $gone = (DELETE $id RETURN BEFORE);
@@ -190,3 +191,13 @@ class SurrealMessages:
             {"conversation": conversation_id},
         )
         return int(results[0])
+
+    async def get(self, message_id: str) -> Message | None:
+        rows = await self._db.select("SELECT * FROM $id", {"id": rid("message", message_id)})
+        return _message(rows[0]) if rows else None
+
+    async def answered_by(self, run_id: str) -> Message | None:
+        rows = await self._db.select(
+            "SELECT * FROM message WHERE run_id = $run ORDER BY created_at LIMIT 1", {"run": run_id}
+        )
+        return _message(rows[0]) if rows else None

@@ -11,7 +11,7 @@ from flowstead.store import fresh
 from flowstead.store.codec import dumps, dumps_or_none, loads, to_record
 from flowstead.store.errors import NotFound
 from flowstead.store.ids import new_id
-from flowstead.store.protocol import NewEvent, NodeUpdate
+from flowstead.store.protocol import NewEvent, NodeUpdate, RunQuery
 from flowstead.store.records import Job, NodeExecution, Run
 from flowstead.store.surreal.database import SurrealDatabase, plain, rid
 from flowstead.store.surreal.events import append_statements, log_params
@@ -86,6 +86,36 @@ def _run(row: dict[str, Any]) -> Run:
     return to_record(Run, plain(row), _RUN_JSON)
 
 
+def _where(query: RunQuery) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause of `query` and its parameters."""
+    clauses, params = ["true"], {}
+    fields = (
+        ("workflow_id", "workflow_id = $workflow_id"),
+        ("statuses", "status IN $statuses"),
+        ("mode", "mode = $mode"),
+        ("user", "user = $user"),
+        ("created_after", "created_at >= $created_after"),
+        ("created_before", "created_at <= $created_before"),
+    )
+    for name, clause in fields:
+        value = getattr(query, name)
+        if value is not None:
+            clauses.append(clause)
+            params[name] = list(value) if name == "statuses" else value
+    if query.published is not None:
+        clauses.append("version != NONE" if query.published else "version = NONE")
+    if query.keyword is not None:
+        # Lower-cased on both sides; the stored inputs and outputs are JSON text.
+        clauses.append(
+            "(string::contains(string::lowercase(inputs), $needle)"
+            " OR string::contains(string::lowercase(outputs ?? ''), $needle)"
+            " OR string::contains(string::lowercase(user ?? ''), $needle)"
+            " OR record::id(id) = $keyword)"
+        )
+        params |= {"needle": query.keyword.lower(), "keyword": query.keyword}
+    return " AND ".join(clauses), params
+
+
 class SurrealRuns:
     def __init__(self, db: SurrealDatabase) -> None:
         self._db = db
@@ -145,17 +175,25 @@ class SurrealRuns:
         limit: int = 50,
         offset: int = 0,
     ) -> builtins.list[Run]:
-        clauses = ["true"]
-        if workflow_id is not None:
-            clauses.append("workflow_id = $workflow_id")
-        if status is not None:
-            clauses.append("status = $status")
+        statuses = None if status is None else (status,)
+        where, params = _where(RunQuery(workflow_id=workflow_id, statuses=statuses))
         rows = await self._db.select(
-            f"SELECT * FROM run WHERE {' AND '.join(clauses)}"
-            " ORDER BY created_at DESC, id LIMIT $limit START $offset",
-            {"workflow_id": workflow_id, "status": status, "limit": limit, "offset": offset},
+            f"SELECT * FROM run WHERE {where} ORDER BY created_at DESC, id"
+            " LIMIT $limit START $offset",
+            {**params, "limit": limit, "offset": offset},
         )
         return [_run(row) for row in rows]
+
+    async def page(
+        self, query: RunQuery, *, limit: int = 20, offset: int = 0
+    ) -> tuple[builtins.list[Run], int]:
+        where, params = _where(query)
+        rows, total = await self._db.query(
+            f"SELECT * FROM run WHERE {where} ORDER BY created_at DESC, id"
+            f" LIMIT $limit START $offset; SELECT count() FROM run WHERE {where} GROUP ALL;",
+            {**params, "limit": limit, "offset": offset},
+        )
+        return [_run(row) for row in rows or []], int(total[0]["count"]) if total else 0
 
     async def mark_running(self, run_id: str) -> Run:
         return await self._update(

@@ -10,6 +10,7 @@ from flowstead.store.surreal.access import SurrealAdminTokens, SurrealApiKeys
 from flowstead.store.surreal.chat import SurrealConversations, SurrealMessages
 from flowstead.store.surreal.database import SurrealDatabase, SurrealTarget
 from flowstead.store.surreal.events import SurrealRunEvents
+from flowstead.store.surreal.feedback import SurrealFeedbacks
 from flowstead.store.surreal.jobs import SurrealJobs, SurrealWorkers
 from flowstead.store.surreal.knowledge import (
     SurrealChunks,
@@ -33,6 +34,7 @@ class SurrealStore(ClosingStore):
         self.workers = SurrealWorkers(db)
         self.conversations = SurrealConversations(db)
         self.messages = SurrealMessages(db)
+        self.feedbacks = SurrealFeedbacks(db)
         self.api_keys = SurrealApiKeys(db)
         self.admin_tokens = SurrealAdminTokens(db)
         self.providers = SurrealProviders(db, box)

@@ -15,8 +15,8 @@ from flowstead.store.surreal.database import SurrealDatabase, plain, rid
 
 _JSON = ("document", "trigger")
 
-# Runs, conversations and keys point at a workflow by its plain id, so deleting one
-# deletes what hangs off it explicitly.
+# Runs, conversations (with their messages and feedback) and keys point at a workflow by
+# its plain id, so deleting one deletes what hangs off it explicitly.
 _DELETE = """
 LET $runs = (SELECT VALUE record::id(id) FROM run WHERE workflow_id = $key);
 FOR $run IN $runs {
@@ -30,6 +30,7 @@ LET $conversations = (SELECT VALUE record::id(id) FROM conversation WHERE workfl
 FOR $conversation IN $conversations {
     DELETE message WHERE conversation_id = $conversation;
 };
+DELETE feedback WHERE workflow_id = $key;
 DELETE conversation WHERE workflow_id = $key;
 DELETE api_key WHERE workflow_id = $key;
 DELETE workflow_version WHERE workflow_id = $key;
