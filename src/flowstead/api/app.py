@@ -42,7 +42,9 @@ from flowstead.api.dify.chat import (
     ConversationController,
     MessageController,
 )
+from flowstead.api.dify.feedback import FeedbackController
 from flowstead.api.dify.files import FORM_OVERHEAD, DifyFileController
+from flowstead.api.dify.variables import ConversationVariableController
 from flowstead.api.dify.workflows import DifyWorkflowController
 from flowstead.api.errors import EXCEPTION_HANDLERS
 from flowstead.api.health import HealthController
@@ -127,7 +129,9 @@ def _app_router(settings: Settings) -> Router:
             DifyWorkflowController,
             ChatMessageController,
             ConversationController,
+            ConversationVariableController,
             MessageController,
+            FeedbackController,
             DifyAppController,
             _uploads(DifyFileController, settings),
         ],

@@ -13,7 +13,7 @@ from flowstead.api.dify.deps import APP_CALL, AppCallDep
 from flowstead.api.dify.schemas import ChatRequest, RenameRequest, StopRequest
 from flowstead.api.dify.streams import run_stream
 from flowstead.api.errors import ApiError
-from flowstead.services import run_views
+from flowstead.services import feedback, run_views
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 
@@ -129,4 +129,6 @@ class MessageController(Controller):
             limit=limit,
             first_id=first_id,
         )
-        return {"limit": limit, "has_more": more, "data": [shapes.message(m) for m in found]}
+        ratings = await feedback.for_messages(store, found)
+        data = [shapes.message(m, ratings.get(m.id)) for m in found]
+        return {"limit": limit, "has_more": more, "data": data}

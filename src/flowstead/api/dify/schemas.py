@@ -36,3 +36,15 @@ class RenameRequest(msgspec.Struct, kw_only=True):
     name: str = ""
     # Dify names the conversation from its first message when asked to.
     auto_generate: bool = False
+
+
+class FeedbackRequest(msgspec.Struct, kw_only=True):
+    user: User
+    # null (or left out) revokes the user's rating, as in Dify.
+    rating: Literal["like", "dislike"] | None = None
+    content: str | None = None
+
+
+class VariableUpdateRequest(msgspec.Struct, kw_only=True):
+    user: User
+    value: Any

@@ -7,13 +7,17 @@ one Dify task, so `task_id`, `workflow_run_id` and (in chat) `message_id` are th
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any, Final
+
+import msgspec
 
 from flowstead.dsl.document import Document
 from flowstead.engine.nodes.start import StartInput
+from flowstead.services.conversation_variables import ConversationVariable
 from flowstead.services.uploads import FILE_TYPES, TRANSFER_METHODS
 from flowstead.services.workflows import start_inputs
-from flowstead.store.records import Conversation, Message, Run, RunEvent, Workflow
+from flowstead.store.records import Conversation, Feedback, Message, Run, RunEvent, Workflow
 
 DIFY_STATUS: Final = {
     "queued": "running",
@@ -125,7 +129,8 @@ def conversation(item: Conversation) -> dict[str, Any]:
     }
 
 
-def message(item: Message) -> dict[str, Any]:
+def message(item: Message, feedback: Feedback | None = None) -> dict[str, Any]:
+    """An item of `GET /v1/messages`; `feedback` is the user's rating of the answer."""
     return {
         "id": item.run_id or item.id,
         "conversation_id": item.conversation_id,
@@ -134,12 +139,92 @@ def message(item: Message) -> dict[str, Any]:
         "query": item.query,
         "answer": item.answer,
         "message_files": [],
-        "feedback": None,
+        "feedback": None if feedback is None else {"rating": feedback.rating},
         "retriever_resources": [],
         "agent_thoughts": [],
         "created_at": int(item.created_at),
         "status": "normal",
         "error": None,
+    }
+
+
+def end_user_id(workflow_id: str, user: str) -> str:
+    """A stable id for an app's end user: Dify names end users by id, Flowstead by `user`."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"flowstead:end-user/{workflow_id}/{user}"))
+
+
+def end_user(workflow_id: str, user: str) -> dict[str, Any]:
+    """Dify's `SimpleEndUser`: the `user` a client gives is its `session_id`."""
+    return {
+        "id": end_user_id(workflow_id, user),
+        "type": "service_api",
+        "is_anonymous": not user,
+        "session_id": user,
+    }
+
+
+def log_entry(run: Run, exceptions: int = 0) -> dict[str, Any]:
+    """An item of `GET /v1/workflows/logs`: one per run, so its id is the run's."""
+    return {
+        "id": run.id,
+        "workflow_run": {
+            "id": run.id,
+            "version": "draft" if run.version is None else str(run.version),
+            "status": status(run),
+            "triggered_from": "app-run",
+            "error": run.error,
+            "elapsed_time": run.elapsed or 0.0,
+            "total_tokens": run.total_tokens,
+            "total_steps": run.total_steps,
+            "created_at": int(run.created_at),
+            "finished_at": _seconds(run.finished_at),
+            "exceptions_count": exceptions,
+        },
+        "details": None,
+        "created_from": "service-api" if run.source == "api" else "web-app",
+        "created_by_role": "end_user",
+        "created_by_account": None,
+        "created_by_end_user": end_user(run.workflow_id, run.user),
+        "created_at": int(run.created_at),
+    }
+
+
+def _iso(moment: float) -> str:
+    """Dify's feedback times: ISO 8601 in UTC without an offset."""
+    return datetime.fromtimestamp(moment, UTC).replace(tzinfo=None).isoformat()
+
+
+def app_feedback(item: Feedback) -> dict[str, Any]:
+    """An item of `GET /v1/app/feedbacks`; `message_id` is the id clients know it by."""
+    return {
+        "id": item.id,
+        "app_id": item.workflow_id,
+        "conversation_id": item.conversation_id,
+        "message_id": item.run_id or item.message_id,
+        "rating": item.rating,
+        "content": item.content,
+        "from_source": "user",
+        "from_end_user_id": end_user_id(item.workflow_id, item.user),
+        "from_account_id": None,
+        "created_at": _iso(item.created_at),
+        "updated_at": _iso(item.updated_at),
+    }
+
+
+def conversation_variable(item: ConversationVariable) -> dict[str, Any]:
+    """Dify's conversation variable: its `value` is text (JSON text unless a string or
+    null)."""
+    value = item.value
+    if value is not None and not isinstance(value, str):
+        value = msgspec.json.encode(value).decode()
+    return {
+        "id": item.id,
+        "name": item.name,
+        "value_type": item.value_type,
+        "value": value,
+        "description": item.description,
+        "created_at": int(item.created_at),
+        "updated_at": int(item.updated_at),
     }
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from flowstead.api.deps import AppKeyDep, RunsDep, StoreDep
 from flowstead.api.dify import shapes
@@ -13,7 +13,20 @@ from flowstead.api.dify.deps import APP_CALL, AppCallDep
 from flowstead.api.dify.schemas import StopRequest, WorkflowRunRequest
 from flowstead.api.dify.streams import run_stream
 from flowstead.api.errors import ApiError
-from flowstead.services import run_views
+from flowstead.services import run_logs, run_views
+
+Page = Annotated[int, QueryParameter(ge=1, le=99999)]
+Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+LogStatus = Literal["succeeded", "failed", "stopped", "partial-succeeded", "running"]
+LOGS_DESCRIPTION = (
+    "Runs of the app's published versions in workflow mode (not the studio's runs of the"
+    " draft), newest first: `page` from 1, `limit` 1-100, `total` and `has_more`. Filters:"
+    " `status` (Dify's succeeded, failed, stopped; also partial-succeeded and running),"
+    " `keyword` (its first 30 characters, case-insensitive, in the inputs' or outputs' JSON"
+    " text or the user, or a run id), `created_at__before` / `created_at__after` (ISO 8601,"
+    " inclusive, UTC unless an offset is given), `created_by_end_user_session_id` (the"
+    " `user` of the run). Flowstead has no accounts: `created_by_account` is a 400."
+)
 
 
 class DifyWorkflowController(Controller):
@@ -60,3 +73,33 @@ class DifyWorkflowController(Controller):
         await run_views.get_run(store, task_id, workflow_id=app_key.workflow_id)
         await runs.stop_run(task_id)
         return {"result": "success"}
+
+    @get("/logs", summary="The app's workflow run logs", description=LOGS_DESCRIPTION)
+    async def logs(
+        self,
+        app_key: AppKeyDep,
+        store: StoreDep,
+        page: Page = 1,
+        limit: Limit = 20,
+        status: FromQuery[LogStatus | None] = None,
+        keyword: FromQuery[str | None] = None,
+        created_at__before: FromQuery[str | None] = None,
+        created_at__after: FromQuery[str | None] = None,
+        created_by_end_user_session_id: FromQuery[str | None] = None,
+        created_by_account: FromQuery[str | None] = None,
+    ) -> dict[str, Any]:
+        given = run_logs.LogFilter(
+            status=status,
+            keyword=keyword,
+            created_at__before=created_at__before,
+            created_at__after=created_at__after,
+            created_by_end_user_session_id=created_by_end_user_session_id,
+            created_by_account=created_by_account,
+        )
+        try:
+            found = await run_logs.logs(store, app_key.workflow_id, given, page=page, limit=limit)
+        except run_logs.InvalidLogQuery as exc:
+            raise ApiError(400, str(exc)) from None
+        data = [shapes.log_entry(run, found.exceptions[run.id]) for run in found.runs]
+        more = found.total > page * limit
+        return {"page": page, "limit": limit, "total": found.total, "has_more": more, "data": data}
