@@ -52,15 +52,14 @@
     selection.addRange(range);
   }
 
-  // Forms with data-reset-field clear that field after a successful htmx request.
+  // Forms with data-reset-field="name …" clear those fields (and focus the first) after a
+  // successful htmx request; a refusal (422) leaves what was typed and chosen.
   document.addEventListener("htmx:afterRequest", function (event) {
     const form = event.detail.elt;
-    if (!(form instanceof HTMLFormElement) || !event.detail.successful) return;
-    const name = form.getAttribute("data-reset-field");
-    if (name && form.elements[name]) {
-      form.elements[name].value = "";
-      form.elements[name].focus();
-    }
+    if (!(form instanceof HTMLFormElement) || !event.detail.successful || event.detail.xhr.status === 422) return;
+    const names = (form.getAttribute("data-reset-field") || "").split(/\s+/).filter(Boolean);
+    names.forEach(function (name) { if (form.elements[name]) form.elements[name].value = ""; });
+    if (names.length && form.elements[names[0]]) form.elements[names[0]].focus();
   });
 
   // Enter sends, Shift+Enter breaks the line (chat).

@@ -53,13 +53,13 @@ def _pages(settings: Settings, drafts: DraftEditor, buffer: RingBuffer) -> Route
             home,
             WorkflowPages,
             EditorPages,
-            # The run form carries the files of the Start's file inputs.
+            # The run form and the chat carry the files of the Start's file inputs (and a
+            # chat message its attachments).
             Router(
                 "/",
-                route_handlers=[RunPanel],
+                route_handlers=[RunPanel, ChatPages],
                 request_max_body_size=settings.max_upload_mb * MIB + FORM_OVERHEAD,
             ),
-            ChatPages,
             AccessPages,
             RunPages,
             SettingsPages,

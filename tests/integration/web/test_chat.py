@@ -53,7 +53,8 @@ async def test_a_conversation_in_the_chat_pane(
 async def test_an_empty_message_is_refused(client: Client, store: Store) -> None:
     workflow_id = await create(store, llm_document(mode="chat"))
     turn = assert_ok(
-        await client.post(f"/workflows/{workflow_id}/chat", data={"query": " "}, headers=HTMX)
+        await client.post(f"/workflows/{workflow_id}/chat", data={"query": " "}, headers=HTMX),
+        422,
     )
     assert "Write a message first." in turn
     assert await store.runs.list() == []
