@@ -183,7 +183,7 @@ class RunExecutor:
         async with contextlib.aclosing(stream):
             async for event in stream:
                 if isinstance(event, RunFinished):
-                    await self._finish(run, events, event)
+                    await self._finish(run, events, event, started_with=conversation)
                     return
                 _record(events, event)
                 if retries and isinstance(event, RunStarted):
@@ -241,19 +241,38 @@ class RunExecutor:
             ]
         return (dict(conversation.variables) if conversation else {}), history
 
-    async def _finish(self, run: Run, events: EventLog, finished: RunFinished) -> None:
+    async def _finish(
+        self,
+        run: Run,
+        events: EventLog,
+        finished: RunFinished,
+        *,
+        started_with: dict[str, Any] | None = None,
+    ) -> None:
         kind, data = _encode(finished)
         if run.conversation_id is not None:
-            message_id = await self._store_turn(run, finished)
+            message_id = await self._store_turn(run, finished, started_with or {})
             if message_id is not None:
                 data["message_id"] = message_id
         await events.finish((kind, data), **_end(finished))
         _log_end(finished)
 
-    async def _store_turn(self, run: Run, finished: RunFinished) -> str | None:
-        """Keep the conversation's variables and, for a run that answered, the turn."""
+    async def _store_turn(
+        self, run: Run, finished: RunFinished, started_with: dict[str, Any]
+    ) -> str | None:
+        """Keep the conversation variables the run changed and, for a run that answered,
+        the turn. Only those it changed: one set meanwhile (`PUT …/variables/{id}`, another
+        turn) stays as it is."""
         assert run.conversation_id is not None
-        await self._store.conversations.set_variables(run.conversation_id, finished.conversation)
+        changed = {
+            name: value
+            for name, value in finished.conversation.items()
+            if name not in started_with or started_with[name] != value
+        }
+        if changed:
+            current = await self._store.conversations.get(run.conversation_id)
+            variables = dict(current.variables) if current else {}
+            await self._store.conversations.set_variables(run.conversation_id, variables | changed)
         if finished.status not in ("succeeded", "partial_succeeded"):
             return None
         latest = await self._store.messages.list(run.conversation_id, limit=1)

@@ -99,6 +99,34 @@ async def test_the_second_chat_turn_remembers_the_first(
     assert end.data["message_id"] == messages[-1].id
 
 
+async def test_a_chat_turn_keeps_only_the_variables_it_changed(
+    store: Store, runs: RunService, start_worker: StartWorker, model_server: FakeModelServer
+) -> None:
+    document = chat_document()
+    document["conversation_variables"].append({"name": "topic", "type": "string"})
+    workflow_id = await published(store, document)
+    start_worker()
+    first = await runs.start_run(workflow_id, query="hello", user="u1")
+    assert (await finished(runs, first.id)).status == "succeeded"
+    conversation_id = first.conversation_id
+    assert conversation_id is not None
+
+    model_server.enqueue(stalling("one two three", seconds=1.0))
+    second = await runs.start_run(
+        workflow_id, query="again", user="u1", conversation_id=conversation_id
+    )
+    await first_text_chunk(runs, second.id)
+    # Set meanwhile, as `PUT /v1/conversations/{id}/variables/{id}` does.
+    current = await store.conversations.get(conversation_id)
+    assert current is not None
+    await store.conversations.set_variables(conversation_id, current.variables | {"topic": "cats"})
+    assert (await finished(runs, second.id)).status == "succeeded"
+
+    conversation = await store.conversations.get(conversation_id)
+    assert conversation is not None
+    assert conversation.variables == {"turns": 2, "topic": "cats"}
+
+
 async def test_a_run_whose_worker_was_killed_resumes_on_another_worker(
     store: Store, runs: RunService, start_worker: StartWorker, model_server: FakeModelServer
 ) -> None:
