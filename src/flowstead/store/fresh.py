@@ -22,6 +22,7 @@ from flowstead.store.records import (
     NewChunk,
     RetrievalSettings,
     Run,
+    Upload,
     WorkerBeat,
     Workflow,
 )
@@ -264,4 +265,19 @@ def chunk(chunk_id: str, new: NewChunk, *, kb_id: str, document_id: str) -> Chun
         content=new.content,
         metadata=new.metadata,
         embedding=new.embedding,
+    )
+
+
+def upload(
+    upload_id: str, *, name: str, size: int, extension: str, mime_type: str, created_by: str
+) -> Upload:
+    """The record of a file whose bytes the caller has just kept under `upload_id`."""
+    return Upload(
+        id=upload_id,
+        name=name,
+        size=size,
+        extension=extension,
+        mime_type=mime_type,
+        created_by=created_by,
+        created_at=time.time(),
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import builtins
 import sqlite3
-import time
 
+from flowstead.store import fresh
 from flowstead.store.codec import to_record
 from flowstead.store.errors import Conflict
 from flowstead.store.records import Upload
@@ -28,14 +28,13 @@ class SqliteUploads:
         mime_type: str = "",
         created_by: str = "",
     ) -> Upload:
-        upload = Upload(
-            id=upload_id,
+        upload = fresh.upload(
+            upload_id,
             name=name,
             size=size,
             extension=extension,
             mime_type=mime_type,
             created_by=created_by,
-            created_at=time.time(),
         )
         try:
             await self._db.write(
