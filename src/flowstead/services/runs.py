@@ -31,7 +31,13 @@ TERMINAL = frozenset(get_args(RunStatus))
 EVENT_PAGE = 500
 
 RejectionCode = Literal[
-    "not_found", "invalid_param", "not_published", "mode_mismatch", "invalid_workflow", "conflict"
+    "not_found",
+    "invalid_param",
+    "not_published",
+    "not_chat_app",
+    "not_workflow_app",
+    "invalid_workflow",
+    "conflict",
 ]
 
 
@@ -84,8 +90,10 @@ class RunService:
         number, workflow = await self._workflow(workflow_id, version)
         document = workflow.document
         if mode is not None and mode != document.mode:
+            # Dify's codes for a chat route called on a workflow app and the other way round.
             raise RunRejected(
-                "mode_mismatch", f"this workflow runs in {document.mode} mode, not {mode} mode"
+                "not_chat_app" if mode == "chat" else "not_workflow_app",
+                f"this workflow runs in {document.mode} mode, not {mode} mode",
             )
         conversation: Conversation | None = None
         if document.mode == "chat":

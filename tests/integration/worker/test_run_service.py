@@ -59,7 +59,8 @@ async def test_invalid_inputs_are_refused_and_nothing_is_stored(
     [
         (workflow_document(), {"workflow_id": "nope"}, "not_found"),
         (workflow_document(), {"version": 7}, "not_found"),
-        (workflow_document(), {"mode": "chat"}, "mode_mismatch"),
+        (workflow_document(), {"mode": "chat"}, "not_chat_app"),
+        (chat_document(), {"mode": "workflow", "query": "hi"}, "not_workflow_app"),
         (chat_document(), {"query": "  "}, "invalid_param"),
         (chat_document(), {"query": "hi", "conversation_id": "nope"}, "not_found"),
     ],
