@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
+from flowstead.engine.ports import GENERIC_MEDIA_TYPES
 from flowstead.services.files import upload_path, uploads_dir
 from flowstead.store.ids import new_id
 from flowstead.store.protocol import Store
@@ -38,7 +39,6 @@ MIB = 1024 * 1024
 MAX_NAME = 200
 FILE_TYPES = ("document", "image", "audio", "video", "custom")
 TRANSFER_METHODS = ("local_file", "remote_url")
-GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
 # Files a crash left are removed once they are this old (seconds): no save takes so long.
 ORPHAN_SECONDS = 3600.0
 _PARTIAL_PREFIX = ".upload-"
@@ -262,7 +262,7 @@ def media_type(name: str, content_type: str | None) -> str | None:
     """The client's content type unless it says nothing more than "bytes", else the
     type the name's extension has; None when neither tells."""
     given = (content_type or "").strip()
-    if given.split(";")[0].strip().lower() not in GENERIC_TYPES:
+    if given.split(";")[0].strip().lower() not in GENERIC_MEDIA_TYPES:
         return given
     guessed, _encoding = _TYPES.guess_type(name, strict=False)
     if guessed:

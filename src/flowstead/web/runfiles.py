@@ -4,6 +4,7 @@ attachments): each chosen file is kept as an upload, and the run gets the value
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -81,6 +82,11 @@ async def _keep(
             )
         except UploadRefused as exc:
             return values, str(exc)
+        except Exception:
+            # The disk or the store failed: keep nothing, as far as they still let us.
+            with contextlib.suppress(Exception):
+                await forget(uploads, kept)
+            raise
         kept.append(upload.id)
         values.append({"transfer_method": "local_file", "upload_file_id": upload.id})
     return values, ""
