@@ -38,6 +38,7 @@ from flowstead.services.inputs import split_system
 from flowstead.services.notify import Notifier, Subscription, stop_topic
 from flowstead.services.resume import edit, interrupted, read_log, rerun_nodes, snapshot
 from flowstead.services.runs import TERMINAL
+from flowstead.services.uploads import message_files
 from flowstead.store.protocol import Store
 from flowstead.store.records import Job, Run, RunEvent
 
@@ -278,12 +279,14 @@ class RunExecutor:
         latest = await self._store.messages.list(run.conversation_id, limit=1)
         if latest and latest[-1].run_id == run.id:  # stored before a crash: not twice
             return latest[-1].id
+        inputs, system = split_system(run.inputs)
         message = await self._store.messages.add(
             conversation_id=run.conversation_id,
             run_id=run.id,
-            query=str(split_system(run.inputs)[1].get("query") or ""),
+            query=str(system.get("query") or ""),
             answer=str(finished.outputs.get("answer", "")),
-            inputs=split_system(run.inputs)[0],
+            inputs=inputs,
+            files=message_files(system.get("files")),
             tokens=finished.total_tokens,
         )
         return message.id

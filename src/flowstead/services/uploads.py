@@ -39,6 +39,17 @@ MIB = 1024 * 1024
 MAX_NAME = 200
 FILE_TYPES = ("document", "image", "audio", "video", "custom")
 TRANSFER_METHODS = ("local_file", "remote_url")
+# What a chat message keeps of each file its turn carried (`Message.files`).
+MESSAGE_FILE_FIELDS = (
+    "id",
+    "url",
+    "name",
+    "type",
+    "mime_type",
+    "extension",
+    "size",
+    "transfer_method",
+)
 # Files a crash left are removed once they are this old (seconds): no save takes so long.
 ORPHAN_SECONDS = 3600.0
 _PARTIAL_PREFIX = ".upload-"
@@ -238,6 +249,18 @@ class FileValues:
             f"`{where}`: transfer_method {method!r} is not supported here;"
             f" use {' or '.join(TRANSFER_METHODS)}"
         )
+
+
+def message_files(values: Any) -> list[dict[str, Any]]:
+    """A turn's `sys.files` as its message keeps them: the fields that name and describe
+    each file, not whatever else a caller's value carried."""
+    if not isinstance(values, list):
+        return []
+    return [
+        {name: value[name] for name in MESSAGE_FILE_FIELDS if name in value}
+        for value in values
+        if isinstance(value, Mapping)
+    ]
 
 
 def clean_name(name: str) -> str:

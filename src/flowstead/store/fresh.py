@@ -145,6 +145,7 @@ def message(
     query: str,
     answer: str,
     inputs: dict[str, Any] | None,
+    files: Sequence[dict[str, Any]],
     tokens: int,
 ) -> Message:
     return Message(
@@ -154,6 +155,8 @@ def message(
         query=query,
         answer=answer,
         inputs=inputs or {},
+        # A field without a value is left out: SurrealDB would drop it anyway.
+        files=[{k: v for k, v in f.items() if v is not None} for f in files],
         tokens=tokens,
         created_at=time.time(),
     )

@@ -379,9 +379,10 @@ class Messages(Protocol):
         query: str,
         answer: str,
         inputs: dict[str, Any] | None = None,
+        files: Sequence[dict[str, Any]] = (),
         tokens: int = 0,
     ) -> Message:
-        """Add a turn and mark the conversation updated."""
+        """Add a turn (with the files it carried) and mark the conversation updated."""
         ...
 
     async def list(
@@ -396,6 +397,11 @@ class Messages(Protocol):
 
     async def answered_by(self, run_id: str) -> Message | None:
         """The message a chat run answered with (API clients know a message by its run)."""
+        ...
+
+    async def has_upload(self, workflow_id: str, upload_id: str) -> bool:
+        """Whether a message of one of the workflow's conversations carries the upload
+        among its files."""
         ...
 
 

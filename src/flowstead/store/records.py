@@ -139,7 +139,9 @@ class Conversation(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Message(msgspec.Struct, frozen=True, kw_only=True):
-    """One turn of a conversation: the user's query and the workflow's answer."""
+    """One turn of a conversation: the user's query and the workflow's answer. `files`
+    are the turn's `sys.files` (`id` or `url`, `name`, `type`, `mime_type`, `extension`,
+    `size`, `transfer_method`), as the run had them."""
 
     id: str
     conversation_id: str
@@ -147,6 +149,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     query: str
     answer: str
     inputs: dict[str, Any]
+    files: list[dict[str, Any]] = []
     tokens: int = 0
     created_at: float
 

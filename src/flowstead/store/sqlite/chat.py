@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import sqlite3
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from flowstead.store import fresh
@@ -14,6 +15,7 @@ from flowstead.store.records import Conversation, Message
 from flowstead.store.sqlite.database import Database
 
 _CONVERSATION_JSON = ("inputs", "variables")
+MESSAGE_JSON = ("inputs", "files")
 
 
 def _conversation(row: sqlite3.Row) -> Conversation:
@@ -21,7 +23,7 @@ def _conversation(row: sqlite3.Row) -> Conversation:
 
 
 def _message(row: sqlite3.Row) -> Message:
-    return to_record(Message, row, ("inputs",))
+    return to_record(Message, row, MESSAGE_JSON)
 
 
 class SqliteConversations:
@@ -116,6 +118,7 @@ class SqliteMessages:
         query: str,
         answer: str,
         inputs: dict[str, Any] | None = None,
+        files: Sequence[dict[str, Any]] = (),
         tokens: int = 0,
     ) -> Message:
         message = fresh.message(
@@ -124,6 +127,7 @@ class SqliteMessages:
             query=query,
             answer=answer,
             inputs=inputs,
+            files=files,
             tokens=tokens,
         )
 
@@ -136,7 +140,7 @@ class SqliteMessages:
                 raise NotFound("conversation", conversation_id)
             conn.execute(
                 "INSERT INTO messages (id, conversation_id, run_id, query, answer, inputs,"
-                " tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " files, tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     message.id,
                     conversation_id,
@@ -144,6 +148,7 @@ class SqliteMessages:
                     query,
                     answer,
                     dumps(message.inputs),
+                    dumps(message.files),
                     tokens,
                     message.created_at,
                 ),
@@ -187,3 +192,12 @@ class SqliteMessages:
             "SELECT * FROM messages WHERE run_id = ? ORDER BY created_at LIMIT 1", (run_id,)
         )
         return None if row is None else _message(row)
+
+    async def has_upload(self, workflow_id: str, upload_id: str) -> bool:
+        row = await self._db.select_one(
+            "SELECT 1 FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " WHERE c.workflow_id = ? AND m.files != '[]' AND EXISTS (SELECT 1 FROM"
+            " json_each(m.files) WHERE json_extract(json_each.value, '$.id') = ?) LIMIT 1",
+            (workflow_id, upload_id),
+        )
+        return row is not None

@@ -10,6 +10,7 @@ from flowstead.store import fresh
 from flowstead.store.codec import to_record
 from flowstead.store.errors import NotFound
 from flowstead.store.records import Conversation, Feedback, Message
+from flowstead.store.sqlite.chat import MESSAGE_JSON
 from flowstead.store.sqlite.database import Database
 
 _COLUMNS = (
@@ -37,7 +38,7 @@ class SqliteFeedbacks:
             found = conn.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchall()
             if not found:
                 raise NotFound("message", message_id)
-            message = to_record(Message, found[0], ("inputs",))
+            message = to_record(Message, found[0], MESSAGE_JSON)
             owner = conn.execute(
                 "SELECT * FROM conversations WHERE id = ?", (message.conversation_id,)
             ).fetchall()

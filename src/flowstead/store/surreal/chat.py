@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from flowstead.store import fresh
@@ -34,6 +35,13 @@ IF !(UPDATE $conversation SET updated_at = $content.created_at RETURN VALUE id) 
 };
 CREATE $id CONTENT $content RETURN NONE;
 RETURN NONE;
+"""
+
+
+_HAS_UPLOAD = """
+LET $conversations = (SELECT VALUE record::id(id) FROM conversation WHERE workflow_id = $workflow);
+RETURN count(SELECT id FROM message
+    WHERE conversation_id IN $conversations AND $upload IN files.id LIMIT 1) > 0;
 """
 
 
@@ -137,6 +145,7 @@ class SurrealMessages:
         query: str,
         answer: str,
         inputs: dict[str, Any] | None = None,
+        files: Sequence[dict[str, Any]] = (),
         tokens: int = 0,
     ) -> Message:
         message = fresh.message(
@@ -145,6 +154,7 @@ class SurrealMessages:
             query=query,
             answer=answer,
             inputs=inputs,
+            files=files,
             tokens=tokens,
         )
         await self._db.transaction(
@@ -158,6 +168,7 @@ class SurrealMessages:
                     "query": query,
                     "answer": answer,
                     "inputs": dumps(message.inputs),
+                    "files": message.files,
                     "tokens": tokens,
                     "created_at": message.created_at,
                 },
@@ -201,3 +212,7 @@ class SurrealMessages:
             "SELECT * FROM message WHERE run_id = $run ORDER BY created_at LIMIT 1", {"run": run_id}
         )
         return _message(rows[0]) if rows else None
+
+    async def has_upload(self, workflow_id: str, upload_id: str) -> bool:
+        results = await self._db.query(_HAS_UPLOAD, {"workflow": workflow_id, "upload": upload_id})
+        return bool(results[-1])
