@@ -161,6 +161,17 @@ class UploadService:
     async def list(self, *, limit: int = 50, offset: int = 0) -> list[Upload]:
         return await self.store.uploads.list(limit=limit, offset=offset)
 
+    async def in_messages(self, workflow_id: str, upload_id: str) -> tuple[Upload, Path] | None:
+        """An upload a message of the workflow carries, and the file of its bytes; None
+        when no message of the workflow carries it, or it is gone."""
+        if not await self.store.messages.has_upload(workflow_id, upload_id):
+            return None
+        upload = await self.store.uploads.get(upload_id)
+        if upload is None:
+            return None
+        path = upload_path(self.data_dir, upload.id)
+        return (upload, path) if await asyncio.to_thread(path.is_file) else None
+
     async def sweep_orphans(
         self, *, older_than: float = ORPHAN_SECONDS, now: float | None = None
     ) -> int:

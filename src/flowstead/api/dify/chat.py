@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from flowstead.api.deps import AppKeyDep, RunsDep, StoreDep
@@ -114,6 +114,7 @@ class MessageController(Controller):
     @get("/", summary="A conversation's messages, oldest first, paged backwards")
     async def list_messages(
         self,
+        request: Request[Any, Any, Any],
         app_key: AppKeyDep,
         store: StoreDep,
         conversation_id: FromQuery[str],
@@ -130,5 +131,6 @@ class MessageController(Controller):
             first_id=first_id,
         )
         ratings = await feedback.for_messages(store, found)
-        data = [shapes.message(m, ratings.get(m.id)) for m in found]
+        files_url = f"{str(request.base_url).rstrip('/')}/v1/files"
+        data = [shapes.message(m, ratings.get(m.id), files_url=files_url) for m in found]
         return {"limit": limit, "has_more": more, "data": data}

@@ -1,4 +1,5 @@
-"""`POST /v1/files/upload`: keep a file for a run's inputs, answering as Dify does.
+"""`POST /v1/files/upload`: keep a file for a run's inputs, answering as Dify does;
+`GET /v1/files/{id}/preview`: the bytes of an upload a chat message of the app carries.
 
 The answer's `id` goes into a run's inputs or `files` as
 `{"type": "document", "transfer_method": "local_file", "upload_file_id": "<id>"}`. The
@@ -10,15 +11,18 @@ answer. Refusals carry Dify's codes: `no_file_uploaded`, `too_many_files` (400),
 from __future__ import annotations
 
 from typing import Any, TypeAlias
+from urllib.parse import quote
 
 import msgspec
-from litestar import Controller, Request, Response, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import FormMultiDict, State, UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.params import SkipValidation
+from litestar.params import FromPath, FromQuery, SkipValidation
+from litestar.response import File
 from litestar.types import ExceptionHandlersMap
 
+from flowstead.api.deps import AppKeyDep
 from flowstead.api.errors import ApiError, error_response
 from flowstead.services.uploads import UploadRefused, UploadService
 from flowstead.store.records import Upload
@@ -36,6 +40,17 @@ UPLOAD_DESCRIPTION = (
     " `no_file_uploaded`, `too_many_files`, `empty_file` (400), `file_too_large` (413,"
     " over FLOWSTEAD_MAX_UPLOAD_MB), `unsupported_file_type` (415, neither the name nor"
     " the part says what the file is)."
+)
+PREVIEW_DESCRIPTION = (
+    "The bytes of an upload that a chat message of this app carries (its `message_files`"
+    " `url`), with the upload's type. Shown inline when it is an image, audio, video, PDF"
+    " or plain text and `as_attachment` is not true, else a download. 404 `file_not_found`"
+    " for any other file."
+)
+# Types a browser shows without running anything in them. Any other upload (a web page,
+# an SVG) is a download, so it never runs at the API's origin.
+_INLINE = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
 )
 _STATUS = {"file_too_large": 413, "unsupported_file_type": 415}
 # Dify's messages for its codes.
@@ -120,6 +135,21 @@ async def save_form(request: Request[Any, Any, Any], uploads: UploadService, use
             await part.close()
 
 
+def preview_headers(upload: Upload, as_attachment: bool) -> dict[str, str]:
+    """`Content-Disposition` with the upload's name (inline only for a type shown
+    safely), no type sniffing, and no copies in shared caches (the answer needs a key)."""
+    media = upload.mime_type.split(";")[0].strip().lower()
+    shown = media in _INLINE or media.startswith(("audio/", "video/"))
+    kind = "inline" if shown and not as_attachment else "attachment"
+    fallback = "".join(c if c.isascii() and c not in '"\\' else "_" for c in upload.name)
+    return {
+        "Content-Disposition": f'{kind}; filename="{fallback}";'
+        f" filename*=UTF-8''{quote(upload.name, safe='')}",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private",
+    }
+
+
 def _files(form: FormMultiDict) -> list[UploadFile]:
     return [value for _, value in form.multi_items() if isinstance(value, UploadFile)]
 
@@ -147,3 +177,22 @@ class DifyFileController(Controller):
     )
     async def upload(self, request: Request[Any, Any, Any], uploads: UploadsDep) -> UploadView:
         return UploadView.of(await save_form(request, uploads, ""))
+
+    @get(
+        "/{file_id:str}/preview",
+        summary="An uploaded file of a chat message",
+        description=PREVIEW_DESCRIPTION,
+    )
+    async def preview(
+        self,
+        file_id: FromPath[str],
+        app_key: AppKeyDep,
+        uploads: UploadsDep,
+        as_attachment: FromQuery[bool] = False,
+    ) -> File:
+        found = await uploads.in_messages(app_key.workflow_id, file_id)
+        if found is None:
+            raise ApiError(404, "The requested file was not found.", code="file_not_found")
+        upload, path = found
+        headers = preview_headers(upload, as_attachment)
+        return File(path, media_type=upload.mime_type, headers=headers)

@@ -129,8 +129,12 @@ def conversation(item: Conversation) -> dict[str, Any]:
     }
 
 
-def message(item: Message, feedback: Feedback | None = None) -> dict[str, Any]:
-    """An item of `GET /v1/messages`; `feedback` is the user's rating of the answer."""
+def message(
+    item: Message, feedback: Feedback | None = None, *, files_url: str = ""
+) -> dict[str, Any]:
+    """An item of `GET /v1/messages`; `feedback` is the user's rating of the answer,
+    `files_url` where `/v1/files` is served (its uploads' `url`s are under it)."""
+    files = [message_file(item, n, file, files_url) for n, file in enumerate(item.files)]
     return {
         "id": item.run_id or item.id,
         "conversation_id": item.conversation_id,
@@ -138,13 +142,37 @@ def message(item: Message, feedback: Feedback | None = None) -> dict[str, Any]:
         "inputs": item.inputs,
         "query": item.query,
         "answer": item.answer,
-        "message_files": [],
+        "message_files": files,
         "feedback": None if feedback is None else {"rating": feedback.rating},
         "retriever_resources": [],
         "agent_thoughts": [],
         "created_at": int(item.created_at),
         "status": "normal",
         "error": None,
+    }
+
+
+def message_file(
+    item: Message, position: int, file: dict[str, Any], files_url: str
+) -> dict[str, Any]:
+    """Dify's `MessageFile` for one of a turn's files, sent by the user. An upload is
+    named by its id and fetched from `GET /v1/files/{id}/preview` with the app key; a
+    remote file's `url` is its own, and its `id` is made from the message and its place."""
+    upload_id = file.get("id") if isinstance(file.get("id"), str) else None
+    key = item.run_id or item.id
+    size = file.get("size")
+    return {
+        "id": upload_id
+        or str(uuid.uuid5(uuid.NAMESPACE_URL, f"flowstead:message-file/{key}/{position}")),
+        "filename": str(file.get("name") or ""),
+        "type": str(file.get("type") or "custom"),
+        "url": f"{files_url}/{upload_id}/preview" if upload_id else file.get("url"),
+        "mime_type": file.get("mime_type") or None,
+        "size": size if isinstance(size, int) else None,
+        "transfer_method": file.get("transfer_method")
+        or ("local_file" if upload_id else "remote_url"),
+        "belongs_to": "user",
+        "upload_file_id": upload_id,
     }
 
 
