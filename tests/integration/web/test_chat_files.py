@@ -149,6 +149,31 @@ async def test_attachments_become_the_turns_sys_files(client: Client, store: Sto
         '<ul class="bubble-files" aria-label="Attachments"><li>c.txt</li></ul>'
     ) in pane
     assert "Alpha | # Beta" in text_of(pane)
+    # Each message keeps its turn's files.
+    messages = await store.messages.list(conversation_id)
+    assert [[f["name"] for f in m.files] for m in messages] == [["a.txt", "b.md"], ["c.txt"]]
+    assert messages[0].files == run.inputs["sys.files"]
+
+
+async def test_the_log_names_attachments_from_the_messages(client: Client, store: Store) -> None:
+    """The chat log reads a message's files from the message, not from its run."""
+    workflow_id = await create(store, ATTACHMENT_READER)
+    chat = await store.conversations.create(workflow_id=workflow_id, user="studio", name="Kept")
+    files = [{"id": "01a2034e-0000-7000-8000-000000000001", "name": "kept.txt"}, {"url": "u"}]
+    await store.messages.add(
+        conversation_id=chat.id, run_id=None, query="with files", answer="ok", files=files
+    )
+    await store.messages.add(conversation_id=chat.id, run_id=None, query="none", answer="ok")
+
+    pane = assert_ok(
+        await client.get(f"/workflows/{workflow_id}/chat?conversation={chat.id}", headers=HTMX)
+    )
+
+    assert (
+        '<span class="bubble-text">with files</span>'
+        '<ul class="bubble-files" aria-label="Attachments"><li>kept.txt</li><li>file</li></ul>'
+    ) in pane
+    assert '<span class="bubble-text">none</span></div>' in pane
 
 
 @pytest.mark.usefixtures("worker")

@@ -42,22 +42,18 @@ async def chat_context(store: Store, studio: Studio, conversation_id: str) -> di
     )
     current = next((c for c in conversations if c.id == conversation_id), None)
     messages = await store.messages.list(current.id, limit=MESSAGES) if current else []
-    # A message's attachments are its run's `sys.files`.
-    attached = {
-        m.id: attachment_names(await store.runs.get(m.run_id)) for m in messages if m.run_id
-    }
     return {
         **studio.base_context(),
         "conversations": conversations,
         "conversation": current,
         "messages": messages,
-        "attached": attached,
+        "attached": {m.id: attachment_names(m.files) for m in messages},
         "start_inputs": workflows.start_inputs(studio.document),
     }
 
 
-def attachment_names(run: Run | None) -> list[str]:
-    files = run.inputs.get(SYS_FILES) if run else None
+def attachment_names(files: Any) -> list[str]:
+    """The names of a turn's files: a message's `files`, or its run's `sys.files`."""
     if not isinstance(files, list):
         return []
     return [str(f.get("name") or "file") for f in files if isinstance(f, Mapping)]
@@ -144,7 +140,7 @@ class ChatPages(Controller):
         context.update(
             run=run,
             query=run.inputs.get(SYS_QUERY, ""),
-            attachments=attachment_names(run),
+            attachments=attachment_names(run.inputs.get(SYS_FILES)),
             new_conversation=not read("conversation_id"),
         )
         return page(request, "workflows/_chat_turn.html", **context)
