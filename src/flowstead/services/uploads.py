@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from flowstead.engine.ports import GENERIC_MEDIA_TYPES
 from flowstead.services.files import upload_path, uploads_dir
@@ -218,6 +218,8 @@ class FileValues:
                 raise InvalidFileValue(f"`{where}`: there is no uploaded file {file_id}")
             # The caller's fields win over what was recorded.
             return _local(upload, _file_type(value, upload, where), "local_file") | dict(value)
+        if "url" in value:
+            _web_url(value.get("url"), where)
         return dict(value)
 
     async def resolve_many(self, values: Any, where: str) -> Any:
@@ -241,9 +243,7 @@ class FileValues:
             return _local(upload, _file_type(value, upload, where), method)
         if method == "remote_url":
             url = value.get("url")
-            parts = urlsplit(url) if isinstance(url, str) else None
-            if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-                raise InvalidFileValue(f"`{where}`: a remote_url needs an http(s) `url`")
+            parts = _web_url(url, where)
             given = value.get("name")
             name = clean_name(given) if isinstance(given, str) else ""
             name = name or _url_name(parts.path)
@@ -272,6 +272,13 @@ def message_files(values: Any) -> list[dict[str, Any]]:
         for value in values
         if isinstance(value, Mapping)
     ]
+
+
+def _web_url(url: Any, where: str) -> SplitResult:
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidFileValue(f"`{where}`: a file's `url` must be an http(s) URL")
+    return parts
 
 
 def clean_name(name: str) -> str:

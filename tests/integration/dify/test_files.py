@@ -568,6 +568,9 @@ BAD_VALUES = [
     ),
     pytest.param("files", [{"name": "no place"}], ["`files[0]`", "not a file"], id="not-a-file"),
     pytest.param("inputs", {"doc": {"id": "knowledge"}}, ["`doc`", "knowledge"], id="unknown-id"),
+    pytest.param(
+        "inputs", {"doc": {"url": "file:///etc/passwd"}}, ["`doc`", "http(s)"], id="own-url-file"
+    ),
 ]
 
 
