@@ -155,11 +155,20 @@ async def test_bad_chat_requests_store_nothing(
     assert await snapshot(store) == before
 
 
-async def test_a_workflow_app_refuses_chat_messages(client: Client, store: Store) -> None:
+async def test_a_workflow_app_refuses_chat_routes_as_dify_does(
+    client: Client, store: Store
+) -> None:
     _workflow, key = await published_app(client)
     before = await snapshot(store)
-    assert_error(await send(client, key, "hello"), 400)
+    assert "workflow mode" in assert_error(await send(client, key, "hello"), 400, "not_chat_app")
     assert await snapshot(store) == before
+    for path in (
+        "/v1/conversations?user=u1",
+        "/v1/messages?user=u1&conversation_id=c1",
+        "/v1/conversations/c1/variables?user=u1",
+        "/v1/messages/m1/suggested?user=u1",
+    ):
+        assert_error(await client.get(path, headers=key), 400, "not_chat_app")
 
 
 async def test_rename_and_delete_a_conversation(

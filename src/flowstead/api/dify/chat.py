@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from flowstead.api.deps import AppKeyDep, RunsDep, StoreDep
 from flowstead.api.dify import shapes
 from flowstead.api.dify.deps import APP_CALL, AppCallDep
+from flowstead.api.dify.guards import chat_app_only
 from flowstead.api.dify.schemas import ChatRequest, RenameRequest, StopRequest
 from flowstead.api.dify.streams import run_stream
 from flowstead.api.errors import ApiError
@@ -61,6 +62,7 @@ class ChatMessageController(Controller):
 
 class ConversationController(Controller):
     path = "/conversations"
+    guards = [chat_app_only]  # noqa: RUF012
     tags = ("dify: chat app",)
 
     @get("/", summary="The user's conversations, most recent first")
@@ -109,6 +111,7 @@ class ConversationController(Controller):
 
 class MessageController(Controller):
     path = "/messages"
+    guards = [chat_app_only]  # noqa: RUF012
     tags = ("dify: chat app",)
 
     @get("/", summary="A conversation's messages, oldest first, paged backwards")

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from flowstead.api.deps import AppKeyDep, StoreDep
 from flowstead.api.dify import shapes
+from flowstead.api.dify.guards import chat_app_only
 from flowstead.api.dify.schemas import FeedbackRequest
 from flowstead.api.errors import ApiError
 from flowstead.services import feedback
@@ -65,6 +66,7 @@ class FeedbackController(Controller):
     @get(
         "/messages/{message_id:str}/suggested",
         summary="Suggested next questions: off in Flowstead (Dify's 400)",
+        guards=[chat_app_only],
     )
     async def suggested(
         self, message_id: FromPath[str], user: FromQuery[str], app_key: AppKeyDep, store: StoreDep

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from flowstead.api.deps import AppKeyDep, StoreDep
 from flowstead.api.dify import shapes
+from flowstead.api.dify.guards import chat_app_only
 from flowstead.api.dify.schemas import VariableUpdateRequest
 from flowstead.api.errors import ApiError
 from flowstead.services import conversation_variables
@@ -32,6 +33,7 @@ UPDATE_DESCRIPTION = (
 
 class ConversationVariableController(Controller):
     path = "/conversations/{conversation_id:str}/variables"
+    guards = [chat_app_only]  # noqa: RUF012
     tags = ("dify: chat app",)
 
     @get("/", summary="A conversation's variables", description=LIST_DESCRIPTION)
