@@ -58,6 +58,7 @@ def test_a_file_attached_to_a_message_is_read_by_its_turn(
     expect(page.locator("#chat-error")).to_have_text("Attachments: The file 'empty.txt' is empty.")
     expect(message).to_have_value("What colour is the kettle?")
     expect(page.locator("#chat-log .bubble")).to_have_count(0)
+    expect(page.locator("#chat-log .chat-empty")).to_be_visible()
     screenshot(page, "chat-attachment-refused")
 
     attach.set_input_files(str(notes))
@@ -70,6 +71,7 @@ def test_a_file_attached_to_a_message_is_read_by_its_turn(
     expect(answer).to_contain_text("You said: The kettle is blue.", timeout=30_000)
     expect(answer).not_to_have_class(re.compile(r"\bstreaming\b"))
     expect(page.locator("#chat-error")).to_be_hidden()
+    expect(page.locator("#chat-log .chat-empty")).to_be_hidden()  # a conversation now
     # Sent: the message and the attachments are cleared for the next one.
     expect(message).to_have_value("")
     expect(message).to_be_focused()
