@@ -1,4 +1,5 @@
-"""The collaborators a run is given: LLM, HTTP, code runner, retriever, files and clock."""
+"""The collaborators a run is given: LLM, HTTP, code runner, retriever, files and clock,
+and where the built-in tools find the services they call."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flowstead.engine.ports import LLM, Clock, CodeRunner, Files, HttpClient, Retriever
+from flowstead.engine.tools.base import ToolSettings
 
 
 class SystemClock:
@@ -44,3 +46,4 @@ class Collaborators:
     retriever: Retriever = field(default_factory=_missing("retriever"))
     files: Files = field(default_factory=_missing("file reader"))
     clock: Clock = field(default_factory=SystemClock)
+    tool_settings: ToolSettings = field(default_factory=ToolSettings)

@@ -28,6 +28,7 @@ class RunContext:
         "node",
         "retriever",
         "run",
+        "tool_settings",
     )
 
     def __init__(self, walk: Walk, node: Node):
@@ -42,6 +43,7 @@ class RunContext:
         self.retriever = collaborators.retriever
         self.files = collaborators.files
         self.clock = collaborators.clock
+        self.tool_settings = collaborators.tool_settings
         self.history = run.history
         self.assigned: dict[str, Any] = {}
 

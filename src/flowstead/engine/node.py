@@ -25,6 +25,7 @@ from flowstead.engine.ports import (
     Retriever,
     Usage,
 )
+from flowstead.engine.tools.base import ToolSettings
 
 if TYPE_CHECKING:
     from flowstead.dsl.document import Node
@@ -79,6 +80,8 @@ class NodeContext(Protocol):
     retriever: Retriever
     files: Files
     clock: Clock
+    # Where built-in tools find the services they call (SearXNG, Wikipedia).
+    tool_settings: ToolSettings
     # Earlier turns of the conversation (chat mode), oldest first.
     history: list[ChatMessage]
 

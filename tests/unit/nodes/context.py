@@ -11,6 +11,7 @@ from flowstead.dsl.document import Node
 from flowstead.engine import selectors, templates
 from flowstead.engine.node import RunInfo
 from flowstead.engine.ports import ChatMessage
+from flowstead.engine.tools import ToolSettings
 
 
 class SystemClock:
@@ -44,6 +45,7 @@ class TestContext:
     retriever: Any = field(default_factory=Unavailable)
     files: Any = field(default_factory=Unavailable)
     clock: Any = field(default_factory=SystemClock)
+    tool_settings: ToolSettings = field(default_factory=ToolSettings)
     history: list[ChatMessage] = field(default_factory=list)
     streamed: list[str] = field(default_factory=list)
     assigned: dict[str, Any] = field(default_factory=dict)

@@ -69,7 +69,8 @@ async def test_a_tool_of_a_dify_workspace_is_named() -> None:
 async def test_an_unknown_builtin_tool_lists_the_ones_there_are() -> None:
     result = await call({"tool": "teleport"})
     assert result.error == (
-        "there is no built-in tool 'teleport'; there are: current_time, http_get_json, web_fetch"
+        "there is no built-in tool 'teleport'; there are: current_time, http_get_json, "
+        "searxng_search, web_fetch, wikipedia_search"
     )
 
 

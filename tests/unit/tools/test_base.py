@@ -105,9 +105,15 @@ def test_json_schema_describes_the_parameters() -> None:
 
 
 def test_the_registry_lists_the_builtin_tools_by_name() -> None:
-    assert BUILTIN_TOOLS.names() == ["current_time", "http_get_json", "web_fetch"]
+    assert BUILTIN_TOOLS.names() == [
+        "current_time",
+        "http_get_json",
+        "searxng_search",
+        "web_fetch",
+        "wikipedia_search",
+    ]
     assert [tool.name for tool in BUILTIN_TOOLS] == BUILTIN_TOOLS.names()
-    assert len(BUILTIN_TOOLS) == 3
+    assert len(BUILTIN_TOOLS) == 5
     assert BUILTIN_TOOLS.get("nope") is None
     for tool in BUILTIN_TOOLS:
         assert tool.description

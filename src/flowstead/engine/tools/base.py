@@ -43,6 +43,16 @@ class Param(msgspec.Struct, frozen=True):
         return schema
 
 
+class ToolSettings(msgspec.Struct, frozen=True):
+    """Where the tools that call a service find it, set once for the instance (the worker
+    builds it from the settings); a tool's own parameter may name another."""
+
+    # The SearXNG instance `searxng_search` asks; empty: the node must name one.
+    searxng_url: str = ""
+    # The MediaWiki API `wikipedia_search` asks, `{lang}` standing for the language code.
+    wikipedia_api_url: str = "https://{lang}.wikipedia.org/w/api.php"
+
+
 class ToolResult(msgspec.Struct):
     """What a tool produced (`text`, and `json` for structured data), or why it failed."""
 

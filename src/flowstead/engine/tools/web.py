@@ -17,8 +17,9 @@ MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 USER_AGENT = "Flowstead (workflow tool)"
 
 
-async def _get(ctx: NodeContext, url: str, headers: dict[str, str]) -> HttpResponse | str:
-    """The response, or why there is none (a bad URL, a transport error, an error status)."""
+async def send_get(ctx: NodeContext, url: str, headers: dict[str, str]) -> HttpResponse | str:
+    """The response whatever its status, or why there is none (a bad URL, a transport
+    error)."""
     if not url.lower().startswith(("http://", "https://")):
         return f"the URL must start with http:// or https://, got {url!r}"
     request = HttpRequest(
@@ -29,12 +30,21 @@ async def _get(ctx: NodeContext, url: str, headers: dict[str, str]) -> HttpRespo
         max_response_bytes=MAX_RESPONSE_BYTES,
     )
     try:
-        response = await ctx.http.send(request)
+        return await ctx.http.send(request)
     except HttpError as exc:
         return f"could not fetch {url}: {exc}"
-    if response.status >= 400:
-        snippet = _decode_safely(response.body)[:200]
-        return f"{url} answered HTTP {response.status}" + (f": {snippet}" if snippet else "")
+
+
+def status_error(url: str, response: HttpResponse) -> str:
+    snippet = _decode_safely(response.body)[:200]
+    return f"{url} answered HTTP {response.status}" + (f": {snippet}" if snippet else "")
+
+
+async def get(ctx: NodeContext, url: str, headers: dict[str, str]) -> HttpResponse | str:
+    """The response, or why there is none (a bad URL, a transport error, an error status)."""
+    response = await send_get(ctx, url, headers)
+    if isinstance(response, HttpResponse) and response.status >= 400:
+        return status_error(url, response)
     return response
 
 
@@ -51,7 +61,7 @@ def _content_type(response: HttpResponse) -> str:
 
 async def web_fetch(params: dict[str, Any], ctx: NodeContext) -> ToolResult:
     url, limit = params["url"], params["max_chars"]
-    response = await _get(ctx, url, {"Accept": "text/html,text/plain;q=0.9,*/*;q=0.5"})
+    response = await get(ctx, url, {"Accept": "text/html,text/plain;q=0.9,*/*;q=0.5"})
     if isinstance(response, str):
         return ToolResult.fail(response)
     content_type = _content_type(response) or "text/plain"
@@ -70,7 +80,7 @@ async def web_fetch(params: dict[str, Any], ctx: NodeContext) -> ToolResult:
 async def http_get_json(params: dict[str, Any], ctx: NodeContext) -> ToolResult:
     url = params["url"]
     headers = {str(k): str(v) for k, v in params.get("headers", {}).items()}
-    response = await _get(ctx, url, {"Accept": "application/json"} | headers)
+    response = await get(ctx, url, {"Accept": "application/json"} | headers)
     if isinstance(response, str):
         return ToolResult.fail(response)
     try:
