@@ -39,6 +39,7 @@ LITERAL_FIELDS = frozenset(
         ("LLMConfig", "json_schema"),
         ("ToolConfig", "provider"),
         ("ToolConfig", "tool"),
+        ("AgentTool", "name"),
     }
 )
 

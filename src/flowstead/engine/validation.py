@@ -17,7 +17,7 @@ import msgspec
 from flowstead.dsl.document import IDENTIFIER, RESERVED_IDS, Document, Node
 from flowstead.engine import templates
 from flowstead.engine.node import DEFAULT_HANDLE, FAIL_BRANCH, NodeSpec
-from flowstead.engine.nodes import REGISTRY
+from flowstead.engine.nodes import REGISTRY, agent
 from flowstead.engine.references import Reference, node_references
 
 SYS_VARIABLES = frozenset(
@@ -103,6 +103,17 @@ def _node_types(graph: Graph) -> Iterator[Issue]:
             msgspec.convert(node.config, spec.config, str_keys=True)
         except msgspec.ValidationError as exc:
             yield Issue("bad_config", f"{spec.label} settings are invalid: {exc}", node_id)
+
+
+# What a node type checks beyond its config's shape: (issue code, message) pairs.
+NODE_CHECKS: dict[str, Callable[[Any], Iterable[tuple[str, str]]]] = {"agent": agent.check}
+
+
+def _node_checks(graph: Graph) -> Iterator[Issue]:
+    for node_id, config in graph.configs.items():
+        check = NODE_CHECKS.get(graph.nodes[node_id].type)
+        for code, message in check(config) if check is not None else ():
+            yield Issue(code, message, node_id)
 
 
 def _containers(graph: Graph) -> Iterator[Issue]:
@@ -397,6 +408,7 @@ def _container_attr(
 RULES: tuple[Callable[[Graph], Iterable[Issue]], ...] = (
     _node_ids,
     _node_types,
+    _node_checks,
     _containers,
     _edges,
     _structure,

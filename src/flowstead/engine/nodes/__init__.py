@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flowstead.engine.node import NodeSpec
 from flowstead.engine.nodes import (
+    agent,
     answer,
     code,
     document_extractor,
@@ -43,6 +44,7 @@ _MODULES = (
     document_extractor,
     knowledge_retrieval,
     tool,
+    agent,
 )
 
 REGISTRY: dict[str, NodeSpec] = {m.SPEC.type: m.SPEC for m in _MODULES}
