@@ -27,6 +27,7 @@ from flowstead.engine import templates
 from flowstead.engine.nodes import REGISTRY
 
 _VAR_TYPES: dict[str, VarType] = {t: t for t in get_args(VarType)}
+_CONFIG_TYPES: dict[type, str] = {spec.config: node_type for node_type, spec in REGISTRY.items()}
 # Dify nodes that have no Flowstead node: a container's start node (its first children
 # are the entry), a loop end, sticky notes and nodes without a type.
 _DROPPED = ("iteration-start", "loop-start", "loop-end", "note", "untyped")
@@ -248,7 +249,8 @@ def _config(kind: str, data: Mapping[str, Any], ctx: ImportContext) -> tuple[str
         )
         return kind, {}
     try:
-        config = msgspec.to_builtins(_shared(importer.convert(data, ctx)))
+        converted = importer.convert(data, ctx)
+        config = msgspec.to_builtins(_shared(converted))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         # Files from Dify versions or editors that shaped a setting differently.
         ctx.error(
@@ -256,11 +258,14 @@ def _config(kind: str, data: Mapping[str, Any], ctx: ImportContext) -> tuple[str
             "the node was kept without settings"
         )
         return importer.type, {}
+    # A converter may choose another node type by the config it returns (an agent whose
+    # tools Flowstead lacks becomes a tool node).
+    node_type = _CONFIG_TYPES.get(type(converted), importer.type)
     try:
-        msgspec.convert(config, REGISTRY[importer.type].config, str_keys=True)
+        msgspec.convert(config, REGISTRY[node_type].config, str_keys=True)
     except msgspec.ValidationError as exc:
         ctx.error(f"some settings did not convert cleanly ({exc}); check them")
-    return importer.type, config
+    return node_type, config
 
 
 def _shared(value: Any) -> Any:

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 from flowstead.dsl.dify.context import ExportContext, ImportContext
-from flowstead.dsl.dify.nodes import containers, http, io, llm, logic, tools, transform
+from flowstead.dsl.dify.nodes import agent, containers, http, io, llm, logic, tools, transform
 
 
 class Importer(NamedTuple):
@@ -53,7 +53,7 @@ IMPORTERS: dict[str, Importer] = {
     "iteration": Importer("iteration", containers.import_iteration, "iteration"),
     "loop": Importer("loop", containers.import_loop, "loop"),
     "tool": Importer("tool", tools.import_tool, "tool"),
-    "agent": Importer("tool", tools.import_agent, "agent"),
+    "agent": Importer("agent", agent.import_agent, "agent"),
     "knowledge-retrieval": Importer(
         "knowledge_retrieval", tools.import_knowledge_retrieval, "retrieval"
     ),

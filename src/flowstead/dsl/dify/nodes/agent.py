@@ -1,0 +1,165 @@
+"""Dify agent nodes: a Flowstead agent when the strategy is Dify's own function calling or
+ReAct and every enabled tool is one a Flowstead built-in tool does; otherwise a tool node
+naming the Dify plugin that is missing (see `tools.import_agent`).
+
+A Dify agent's parameters are `{type, value}` pairs: `model` (provider, `model` or `name`,
+`completion_params`), `tools` (each with `provider_name`, `tool_name`, `enabled`, `settings`
+the person fixed, and `parameters` where `auto: 0` fixes a value the model would fill),
+`instruction`, `query` and `maximum_iterations`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flowstead.dsl.dify import text
+from flowstead.dsl.dify.context import ImportContext, as_int
+from flowstead.dsl.dify.nodes import tools
+from flowstead.dsl.dify.nodes.llm import DEFAULT_WINDOW, import_model
+from flowstead.engine.nodes.agent import MAX_ITERATIONS, AgentConfig, AgentTool
+from flowstead.engine.nodes.llm import Memory
+from flowstead.engine.nodes.tool import ToolConfig
+from flowstead.engine.tools import BUILTIN_TOOLS
+
+# Dify's agent strategies plugin, and the strategies Flowstead's agent does.
+STRATEGY_PLUGIN = "langgenius/agent"
+STRATEGIES = {"function_calling": "function calling", "react": "ReAct"}
+
+
+def import_agent(data: Mapping[str, Any], ctx: ImportContext) -> AgentConfig | ToolConfig:
+    strategy = str(data.get("agent_strategy_name") or "")
+    plugin = tools.plugin_of(
+        {
+            "plugin_unique_identifier": data.get("plugin_unique_identifier"),
+            "provider_id": data.get("agent_strategy_provider_name"),
+        }
+    )
+    params = data.get("agent_parameters") or {}
+    listed = [t for t in _value(params, "tools") or [] if isinstance(t, Mapping)]
+    enabled = [t for t in listed if t.get("enabled", True) is not False]
+    mapped = {id(t): _builtin(t) for t in enabled}
+    missing = [t for t in enabled if mapped[id(t)] is None]
+    if plugin != STRATEGY_PLUGIN or strategy.lower() not in STRATEGIES or missing or not enabled:
+        for tool in missing:
+            ctx.need_plugin(_plugin(tool))
+        if missing:
+            names = ", ".join(f"'{t.get('tool_name')}' ({_plugin(t)})" for t in missing)
+            ctx.warning(f"its tools include ones Flowstead does not have: {names}")
+        return tools.import_agent(data, ctx)
+    if strategy.lower() == "react":
+        ctx.info(
+            "Dify's ReAct strategy became function calling: Flowstead's agent has the "
+            "model call tools natively, so pick a model that supports tool calling"
+        )
+    if skipped := len(listed) - len(enabled):
+        ctx.info(f"{skipped} disabled tool{'s were' if skipped > 1 else ' was'} left out")
+    model = _value(params, "model")
+    if isinstance(model, Mapping):
+        model = {**model, "name": model.get("name") or model.get("model")}
+    return AgentConfig(
+        model=import_model(model, ctx),
+        instruction=_text(params.get("instruction"), ctx),
+        query=_text(params.get("query"), ctx),
+        tools=[_tool(t, mapped[id(t)] or "", ctx) for t in enabled],
+        max_iterations=_iterations(params, data),
+        memory=_memory(data.get("memory"), ctx),
+    )
+
+
+def _value(params: Mapping[str, Any], key: str) -> Any:
+    item = params.get(key)
+    return item.get("value") if isinstance(item, Mapping) and "value" in item else item
+
+
+def _text(item: Any, ctx: ImportContext) -> str:
+    """An agent parameter or a tool setting (mixed text, a variable, or a constant) as a
+    template."""
+    if isinstance(item, Mapping) and "value" in item:
+        kind, value = item.get("type"), item["value"]
+        if kind == "variable":
+            selector = ctx.selector(value)
+            return "{{ " + text.expression(selector) + " }}" if selector else ""
+        item = value
+    return ctx.text(item) if isinstance(item, str) else "" if item is None else str(item)
+
+
+def _fixed(item: Any, ctx: ImportContext) -> Any:
+    """A fixed tool value (`{value: …}`, possibly holding a typed input): mixed text and
+    variables become templates, constants stay as they are."""
+    value = item["value"] if isinstance(item, Mapping) and "value" in item else item
+    if isinstance(value, Mapping) and "value" in value and "type" in value:
+        if value["type"] in ("mixed", "variable"):
+            return _text(value, ctx)
+        return _fixed(value["value"], ctx)
+    return text.escape(value) if isinstance(value, str) else value
+
+
+def _plugin(tool: Mapping[str, Any]) -> str:
+    return tools.plugin_of(
+        {
+            "plugin_unique_identifier": tool.get("plugin_unique_identifier"),
+            "provider_id": tool.get("provider_name") or tool.get("provider_id"),
+            "provider_type": tool.get("type") or tool.get("provider_type"),
+        }
+    )
+
+
+def _builtin(tool: Mapping[str, Any]) -> str | None:
+    """The Flowstead built-in tool a Dify tool maps onto, or None."""
+    plugin, name = _plugin(tool), str(tool.get("tool_name") or "")
+    if plugin == "builtin":
+        return name if BUILTIN_TOOLS.get(name) is not None else None
+    return tools.BUILTINS.get((plugin, name))
+
+
+def _tool(tool: Mapping[str, Any], name: str, ctx: ImportContext) -> AgentTool:
+    """The built-in tool with the values the Dify tool fixed: its form settings, and the
+    model-filled parameters set to a value (`auto: 0`)."""
+    fixed: dict[str, Any] = {}
+    for key, item in dict(tool.get("settings") or {}).items():
+        value = _fixed(item, ctx)
+        if value not in (None, ""):
+            fixed[str(key)] = value
+    for key, item in dict(tool.get("parameters") or {}).items():
+        if isinstance(item, Mapping) and not item.get("auto", 1) and item.get("value") is not None:
+            fixed[str(key)] = _fixed(item, ctx)
+    builtin = BUILTIN_TOOLS.get(name)
+    takes = {p.name for p in builtin.parameters} if builtin is not None else set()
+    dropped = ", ".join(sorted(set(fixed) - takes))
+    dify_name = tool.get("tool_name")
+    ctx.info(
+        f"Dify's '{dify_name}' tool became the built-in tool '{name}'"
+        + (f"; settings it does not have were dropped: {dropped}" if dropped else "")
+    )
+    return AgentTool(name, {k: v for k, v in fixed.items() if k in takes})
+
+
+def _iterations(params: Mapping[str, Any], data: Mapping[str, Any]) -> int:
+    raw = next(
+        (
+            v
+            for v in (
+                _value(params, "maximum_iterations"),
+                _value(params, "max_iterations"),
+                data.get("max_iteration"),
+            )
+            if v is not None
+        ),
+        None,
+    )
+    default = AgentConfig().max_iterations
+    return min(max(as_int(raw, default), 1), MAX_ITERATIONS)
+
+
+def _memory(memory: Any, ctx: ImportContext) -> Memory | None:
+    if not isinstance(memory, Mapping) or ctx.mode != "chat":
+        return None
+    window = memory.get("window") or {}
+    if window.get("enabled"):
+        return Memory(as_int(window.get("size"), DEFAULT_WINDOW))
+    ctx.info(
+        f"Dify kept as much conversation history as fit the model; Flowstead keeps the "
+        f"last {DEFAULT_WINDOW} turns"
+    )
+    return Memory(DEFAULT_WINDOW)
