@@ -16,6 +16,8 @@ from tests.integration.dify.runner import PNG, Scenario
 from tests.integration.dify.web import Page
 
 PLUGIN = "this node uses the Dify plugin '{}'"
+# What the fake Wikipedia holds, by language (the fake model's keywords are "sample").
+WIKIPEDIA = {"en": {"Sample (statistics)": "In statistics, a sample is a set of data."}}
 NO_KNOWLEDGE_BASE = "there is no knowledge base named '{}'"
 
 SCENARIOS: dict[str, Scenario] = {
@@ -36,17 +38,25 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "04": Scenario(
         "succeeded",
-        "fifth turn (four before it as history): research angles, keywords, report; the "
-        "retrieval and Wikipedia steps fail in iterations that drop failed items",
+        "fifth turn (four before it as history): research angles, keywords, Wikipedia "
+        "(built-in tool, fake server), report; the retrieval steps fail in iterations that "
+        "drop failed items",
         turn=5,
         conversation={f"q{n}": f"Question {n}?" for n in range(1, 5)}
         | {"f1": "a", "f2": "b", "f3": "c", "Language": "English"},
-        reaches=("llm_11", "extractor_2", "iteration", "iteration_4", "template", "answer_5"),
+        reaches=(
+            "llm_11",
+            "extractor_2",
+            "iteration",
+            "wikipedia_search",
+            "iteration_4",
+            "template",
+            "answer_5",
+        ),
         failing={
             "retrieval": NO_KNOWLEDGE_BASE.format("70c17aae-fb0b-4e4d-9ae0-24def4b85670"),
             "retrieval_2": NO_KNOWLEDGE_BASE.format("70c17aae-fb0b-4e4d-9ae0-24def4b85670"),
             "retrieval_3": NO_KNOWLEDGE_BASE.format("70c17aae-fb0b-4e4d-9ae0-24def4b85670"),
-            "wikipedia_search": PLUGIN.format("langgenius/wikipedia"),
         },
     ),
     "05": Scenario(
@@ -81,9 +91,19 @@ SCENARIOS: dict[str, Scenario] = {
         reaches=("if_else_2", "llm_7", "answer_4"),
     ),
     "10": Scenario(
-        "failed",
-        "stops in the search iteration: SearXNG is a plugin",
-        error=PLUGIN.format("langgenius/searxng"),
+        "succeeded",
+        "follow-up questions searched on the (fake) SearXNG, each first link checked by HTTP "
+        "and read as text (Jina Reader as web_fetch), summed up",
+        pages={"example.org/": Page("Page one\n\nWhat the page says.")},
+        reaches=(
+            "searxng_search",
+            "code_2",
+            "http",
+            "jina_reader",
+            "template_2",
+            "llm_2",
+            "answer",
+        ),
     ),
     "13": Scenario(
         "failed",
@@ -194,9 +214,10 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "42": Scenario(
         "succeeded",
-        "API document uploaded (no URL, so no Jina plugin): text extracted, code written",
-        inputs={"api_url": None},
-        reaches=("document_extractor", "aggregator", "llm", "end"),
+        "API document by URL, read as text (Jina Reader as web_fetch), code written",
+        inputs={"api_url": "https://api.example.com/docs", "file": None},
+        pages={"api.example.com/docs": Page("GET /v1/items returns the items as JSON.")},
+        reaches=("jina_reader", "aggregator", "llm", "end"),
     ),
     "44": Scenario(
         "succeeded",

@@ -1,7 +1,8 @@
 """Run a corpus file end to end: import it into a store, configure every provider the import
 report asks for as the fake OpenAI server, generate inputs for its Start node, and run the
 draft through the engine with the worker's collaborators (provider router, real code
-sandbox, uploads under the data dir) and the fake web for HTTP nodes."""
+sandbox, uploads under the data dir), the fake web for HTTP nodes, and fake SearXNG and
+Wikipedia servers for the search tools."""
 
 from __future__ import annotations
 
@@ -21,13 +22,16 @@ from flowstead.engine.events import Event, NodeFinished, RunFinished
 from flowstead.engine.limits import Limits
 from flowstead.engine.node import RunInfo
 from flowstead.engine.ports import ChatMessage
+from flowstead.engine.tools import ToolSettings
 from flowstead.services import dify_import, providers, workflows
 from flowstead.services.collaborators import open_collaborators
 from flowstead.services.files import upload_path
 from flowstead.store import open_store
 from tests.fakes import FakeToolCall, RecordedRequest, Reply
+from tests.fakes.mediawiki import FakeMediaWiki
 from tests.fakes.models import FakeModelServer
 from tests.fakes.script import Rule
+from tests.fakes.searxng import FakeSearXNG
 from tests.integration.dify.web import FakeWeb, LoopbackHttp, Page
 
 Status = Literal["succeeded", "partial_succeeded", "failed", "refused"]
@@ -188,9 +192,20 @@ def _upload(sample_file: SampleFile, data_dir: Path) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Servers:
+    """The fake services a corpus run reaches."""
+
+    model: FakeModelServer
+    web: FakeWeb
+    searxng: FakeSearXNG
+    wikipedia: FakeMediaWiki
+
+
 async def run_corpus_file(
-    path: Path, scenario: Scenario, model: FakeModelServer, web: FakeWeb, data_dir: Path
+    path: Path, scenario: Scenario, servers: Servers, data_dir: Path
 ) -> Outcome:
+    model, web = servers.model, servers.web
     model.rule = model_rule(scenario)
     web.pages = scenario.pages
     async with await open_store("sqlite:///flowstead.db", data_dir) as store:
@@ -212,7 +227,12 @@ async def run_corpus_file(
         inputs = start_inputs(document, scenario, data_dir)
         files = [_upload(scenario.file, data_dir)] if scenario.attach_files else []
         async with open_collaborators(store, data_dir, max_file_bytes=MIB) as real:
-            collaborators = dataclasses.replace(real, http=LoopbackHttp(real.http, web.url))
+            searxng, wikipedia = servers.searxng.url, servers.wikipedia.url
+            collaborators = dataclasses.replace(
+                real,
+                http=LoopbackHttp(real.http, web.url, direct=(searxng, wikipedia)),
+                tool_settings=ToolSettings(searxng, wikipedia + "/{lang}/w/api.php"),
+            )
             info = RunInfo(
                 run_id="run-1", workflow_id=draft.workflow.id, mode=document.mode, user="tester"
             )

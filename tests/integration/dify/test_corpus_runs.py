@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.mediawiki import FakeMediaWiki
 from tests.fakes.models import FakeModelServer
+from tests.fakes.searxng import FakeSearXNG
 from tests.integration.dify.conftest import CORPUS_FILES, needs_corpus
-from tests.integration.dify.corpus import SCENARIOS
+from tests.integration.dify.corpus import SCENARIOS, WIKIPEDIA
 from tests.integration.dify.corpus_table import key
-from tests.integration.dify.runner import run_corpus_file
+from tests.integration.dify.runner import Servers, run_corpus_file
 from tests.integration.dify.web import FakeWeb
 
 pytestmark = needs_corpus
@@ -32,18 +34,23 @@ def web() -> Iterator[FakeWeb]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def servers(model: FakeModelServer, web: FakeWeb) -> Iterator[Servers]:
+    with FakeSearXNG() as searxng, FakeMediaWiki(WIKIPEDIA) as wikipedia:
+        yield Servers(model, web, searxng, wikipedia)
+
+
 def test_every_corpus_file_has_a_scenario() -> None:
     assert sorted(map(key, CORPUS_FILES)) == sorted(SCENARIOS)
 
 
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=key)
-async def test_the_run_ends_as_expected(
-    path: Path, model: FakeModelServer, web: FakeWeb, tmp_path: Path
-) -> None:
+async def test_the_run_ends_as_expected(path: Path, servers: Servers, tmp_path: Path) -> None:
     scenario = SCENARIOS[key(path)]
+    model, web = servers.model, servers.web
     web.misses.clear()
     model.requests.clear()
-    outcome = await run_corpus_file(path, scenario, model, web, tmp_path)
+    outcome = await run_corpus_file(path, scenario, servers, tmp_path)
     assert "engine error" not in (outcome.error or "")
     assert outcome.status == scenario.status, outcome
     assert scenario.error in (outcome.error or ""), outcome
@@ -59,12 +66,12 @@ async def test_the_run_ends_as_expected(
 
 
 async def test_an_extractor_that_finds_nothing_leaves_iterations_over_nothing(
-    model: FakeModelServer, web: FakeWeb, tmp_path: Path
+    servers: Servers, tmp_path: Path
 ) -> None:
     """As in Dify, an iteration over a list the extractor did not find runs zero times."""
     (path,) = [p for p in CORPUS_FILES if key(p) == "04"]
     nothing = (("You extract structured parameters from text", "{}"),)
     scenario = dataclasses.replace(SCENARIOS["04"], answers=nothing, failing={})
-    outcome = await run_corpus_file(path, scenario, model, web, tmp_path)
+    outcome = await run_corpus_file(path, scenario, servers, tmp_path)
     assert (outcome.status, outcome.failed) == ("succeeded", {}), outcome
     assert {"iteration", "iteration_4", "answer_5"} <= set(outcome.finished)

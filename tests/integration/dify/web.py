@@ -54,13 +54,18 @@ class FakeWeb(BackgroundServer):
 
 
 class LoopbackHttp:
-    """An `HttpClient` that sends each request to `root` instead of the host it names."""
+    """An `HttpClient` that sends each request to `root` instead of the host it names,
+    except those to the fake servers in `direct` (the search tools' SearXNG and MediaWiki,
+    which the run's tool settings name)."""
 
-    def __init__(self, inner: HttpClient, root: str) -> None:
+    def __init__(self, inner: HttpClient, root: str, direct: tuple[str, ...] = ()) -> None:
         self._inner = inner
         self._root = root.rstrip("/")
+        self._direct = tuple(url.rstrip("/") + "/" for url in direct)
 
     async def send(self, request: HttpRequest) -> HttpResponse:
+        if request.url.startswith(self._direct):
+            return await self._inner.send(request)
         url = urlsplit(request.url)
         moved = f"{self._root}/{url.netloc}{url.path}" + (f"?{url.query}" if url.query else "")
         return await self._inner.send(msgspec.structs.replace(request, url=moved))

@@ -27,7 +27,6 @@ EXPECTED_REPORT: dict[str, set[str]] = {
     "03": set(),
     "04": {
         "knowledge:70c17aae-fb0b-4e4d-9ae0-24def4b85670",
-        "plugin:langgenius/wikipedia",
         "provider:google",
         "provider:openai_api_compatible",
     },
@@ -39,7 +38,7 @@ EXPECTED_REPORT: dict[str, set[str]] = {
         "provider:bedrock",
         "vision",
     },
-    "10": {"plugin:langgenius/jina", "plugin:langgenius/searxng", "provider:openai"},
+    "10": {"provider:openai"},
     "13": {"plugin:langgenius/aws", "provider:bedrock", "vision"},
     "15": {
         "knowledge:8c4620fa-15d7-464f-9cb9-561f1a59eb3f",
@@ -83,7 +82,7 @@ EXPECTED_REPORT: dict[str, set[str]] = {
         "provider:siliconflow",
         "provider:volcengine_maas",
     },
-    "42": {"plugin:langgenius/jina", "provider:siliconflow"},
+    "42": {"provider:siliconflow"},
     "44": {"provider:siliconflow"},
 }
 _KINDS = [

@@ -342,10 +342,27 @@ def test_environment_numbers_and_strings() -> None:
         ("current_time", "langgenius/time/time"),
         ("web_fetch", "langgenius/webscraper/webscraper"),
         ("http_get_json", "builtin"),
+        ("searxng_search", "langgenius/searxng/searxng"),
+        ("wikipedia_search", "langgenius/wikipedia/wikipedia"),
     ],
 )
 def test_built_in_tools_export_as_their_dify_tool(tool: str, provider_id: str) -> None:
     document = parse(f"nodes: [{{id: t, type: tool, config: {{tool: {tool}}}}}]")
     nodes, _ = graph(document)
     assert nodes["t"]["data"]["provider_id"] == provider_id
+    assert import_dify(export_dify(document)).document.nodes == document.nodes
+
+
+def test_searxng_categories_export_as_difys_search_type_and_come_back() -> None:
+    document = parse(
+        "nodes: [{id: t, type: tool, config: {tool: searxng_search, parameters: "
+        "{query: '{{ sys.query }}', categories: news, language: fr, num_results: 3}}}]"
+    )
+    nodes, _ = graph(document)
+    assert nodes["t"]["data"]["tool_parameters"] == {
+        "query": {"type": "variable", "value": ["sys", "query"]},
+        "search_type": {"type": "mixed", "value": "news"},
+        "language": {"type": "mixed", "value": "fr"},
+        "num_results": {"type": "constant", "value": 3},
+    }
     assert import_dify(export_dify(document)).document.nodes == document.nodes

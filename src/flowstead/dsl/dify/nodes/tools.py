@@ -18,8 +18,35 @@ _INPUT_TYPES = ("mixed", "variable", "constant")
 BUILTINS = {
     ("langgenius/time", "current_time"): "current_time",
     ("langgenius/webscraper", "webscraper"): "web_fetch",
+    ("langgenius/searxng", "searxng_search"): "searxng_search",
+    ("langgenius/wikipedia", "wikipedia_search"): "wikipedia_search",
+    ("langgenius/jina", "jina_reader"): "web_fetch",
 }
-_DIFY_TOOLS = {builtin: dify for dify, builtin in BUILTINS.items()}
+# A built-in tool exports as the first Dify tool it stands for (web_fetch as webscraper).
+_DIFY_TOOLS = {builtin: dify for dify, builtin in reversed(BUILTINS.items())}
+# Dify parameter names a built-in tool calls otherwise: (plugin, tool) -> Dify -> Flowstead.
+_RENAMED = {("langgenius/searxng", "searxng_search"): {"search_type": "categories"}}
+# SearXNG categories by the names Dify's tool gave them (older versions: Page, Image…).
+_SEARXNG_CATEGORIES = {
+    "page": "general",
+    "image": "images",
+    "video": "videos",
+    "social_media": "social media",
+}
+# Language names Dify's Wikipedia tool was given, as Wikipedia codes.
+_WIKIPEDIA_LANGUAGES = {
+    "english": "en",
+    "chinese": "zh",
+    "中文": "zh",
+    "japanese": "ja",
+    "german": "de",
+    "french": "fr",
+    "spanish": "es",
+    "russian": "ru",
+    "italian": "it",
+    "portuguese": "pt",
+    "korean": "ko",
+}
 
 
 def plugin_of(data: Mapping[str, Any]) -> str:
@@ -66,7 +93,9 @@ def import_tool(data: Mapping[str, Any], ctx: ImportContext) -> ToolConfig:
     settings = dict(data.get("tool_configurations") or {}) | dict(data.get("tool_parameters") or {})
     parameters = {str(k): _param(v, ctx) for k, v in settings.items()}
     if (plugin, tool) in BUILTINS:
-        return _builtin(BUILTINS[plugin, tool], tool, parameters, ctx)
+        renamed = _RENAMED.get((plugin, tool), {})
+        parameters = {renamed.get(k, k): v for k, v in parameters.items()}
+        return _builtin(BUILTINS[plugin, tool], tool, _adapt(parameters), ctx)
     if plugin == "builtin":
         return ToolConfig(tool=tool, parameters=parameters)
     ctx.need_plugin(plugin)
@@ -97,6 +126,20 @@ def _builtin(
     return ToolConfig(tool=name, parameters={k: v for k, v in parameters.items() if k in takes})
 
 
+def _adapt(parameters: dict[str, Any]) -> dict[str, Any]:
+    """Dify's constant values as the built-in tools take them; templates are left as
+    they are (they are checked when the node runs)."""
+    adapted = dict(parameters)
+    category = adapted.get("categories")
+    if isinstance(category, str) and "{" not in category:
+        adapted["categories"] = _SEARXNG_CATEGORIES.get(category.lower(), category.lower())
+    if adapted.get("time_range") in ("None", "none"):  # Dify's "unlimited time"
+        del adapted["time_range"]
+    if isinstance(language := adapted.get("language"), str):
+        adapted["language"] = _WIKIPEDIA_LANGUAGES.get(language.strip().lower(), language)
+    return adapted
+
+
 def import_agent(data: Mapping[str, Any], ctx: ImportContext) -> ToolConfig:
     strategy = str(data.get("agent_strategy_name") or "")
     plugin = plugin_of(
@@ -122,8 +165,11 @@ def import_agent(data: Mapping[str, Any], ctx: ImportContext) -> ToolConfig:
 
 def export_tool(config: ToolConfig, ctx: ExportContext) -> dict[str, Any]:
     tool, provider = config.tool, config.provider
-    if provider == "builtin":
-        provider, tool = _DIFY_TOOLS.get(tool, (provider, tool))
+    parameters = config.parameters
+    if provider == "builtin" and tool in _DIFY_TOOLS:
+        provider, tool = _DIFY_TOOLS[tool]
+        dify_names = {new: old for old, new in _RENAMED.get((provider, tool), {}).items()}
+        parameters = {dify_names.get(k, k): v for k, v in parameters.items()}
     kind, colon, provider_id = provider.partition(":")
     if not colon:
         kind, provider_id = "builtin", provider
@@ -136,7 +182,7 @@ def export_tool(config: ToolConfig, ctx: ExportContext) -> dict[str, Any]:
         "tool_name": tool,
         "tool_label": tool,
         "tool_configurations": {},
-        "tool_parameters": {k: _export_param(v, ctx) for k, v in config.parameters.items()},
+        "tool_parameters": {k: _export_param(v, ctx) for k, v in parameters.items()},
     }
 
 

@@ -183,3 +183,78 @@ def test_needs_name_missing_plugins_and_knowledge_bases_but_not_built_in_tools()
     assert result.needs.plugins == ["api:6a1b", "langgenius/tavily"]
     assert result.needs.knowledge_bases == ["kb-1", "kb-2"]
     assert result.needs.providers == {}
+
+
+def test_searxng_wikipedia_and_jina_become_built_in_tools() -> None:
+    query = {"type": "mixed", "value": "{{#sys.query#}}"}
+    result = imported(
+        tool(
+            provider_id="searxng",
+            tool_name="searxng_search",
+            tool_parameters={"query": query},
+            tool_configurations={"num_results": 1, "result_type": "link", "search_type": "Page"},
+        ),
+        node(
+            "3",
+            "tool",
+            provider_id="langgenius/wikipedia/wikipedia",
+            provider_type="builtin",
+            tool_name="wikipedia_search",
+            tool_parameters={"query": query, "language": {"type": "mixed", "value": "English"}},
+        ),
+        node(
+            "4",
+            "tool",
+            provider_id="jina",
+            provider_type="builtin",
+            tool_name="jina_reader",
+            tool_parameters={"url": query, "request_params": {"type": "mixed", "value": ""}},
+            tool_configurations={"summary": 1, "no_cache": 0, "proxy_server": None},
+        ),
+    )
+    assert config(result, "2") == {
+        "tool": "searxng_search",
+        "parameters": {"num_results": 1, "categories": "general", "query": "{{ sys.query }}"},
+    }
+    assert config(result, "3") == {
+        "tool": "wikipedia_search",
+        "parameters": {"query": "{{ sys.query }}", "language": "en"},
+    }
+    assert config(result, "4") == {"tool": "web_fetch", "parameters": {"url": "{{ sys.query }}"}}
+    assert result.needs.plugins == []
+    assert [e.severity for e in result.report] == ["info", "info", "info"]
+    assert messages(result) == [
+        "Dify's 'searxng_search' tool became the built-in tool 'searxng_search'; settings it "
+        "does not have were dropped: result_type",
+        "Dify's 'wikipedia_search' tool became the built-in tool 'wikipedia_search'",
+        "Dify's 'jina_reader' tool became the built-in tool 'web_fetch'; settings it does not "
+        "have were dropped: no_cache, proxy_server, request_params, summary",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "parameters"),
+    [
+        ({"search_type": "news", "time_range": "None"}, {"categories": "news"}),
+        (
+            {"search_type": "social_media", "time_range": "month"},
+            {"categories": "social media", "time_range": "month"},
+        ),
+        ({"search_type": "Image", "engines": "bing"}, {"categories": "images", "engines": "bing"}),
+        (
+            {"search_type": {"type": "variable", "value": ["sys", "query"]}},
+            {"categories": "{{ sys.query }}"},
+        ),
+    ],
+)
+def test_searxng_settings_of_dify_versions(
+    settings: dict[str, Any], parameters: dict[str, Any]
+) -> None:
+    result = imported(
+        tool(
+            provider_id="langgenius/searxng/searxng",
+            tool_name="searxng_search",
+            tool_configurations=settings,
+        )
+    )
+    assert config(result, "2")["parameters"] == parameters
