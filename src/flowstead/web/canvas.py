@@ -183,6 +183,8 @@ def _summary(node: Node, config: Any) -> str:
             return ", ".join(config.knowledge_bases)
         case "tool":
             return config.tool
+        case "agent":
+            return ", ".join(t.name for t in config.tools) or "no tools"
     return ""
 
 

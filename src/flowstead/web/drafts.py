@@ -70,6 +70,8 @@ def starter_config(node_type: str, mode: str, providers: Iterable[str] = ()) -> 
             }
         case "parameter_extractor":
             return {"model": model}
+        case "agent":
+            return {"model": model, "query": "{{ sys.query }}" if mode == "chat" else ""}
         case "if_else":
             return {"cases": [{"id": "case_1", "conditions": []}]}
         case "answer":

@@ -19,6 +19,7 @@ import msgspec
 import msgspec.inspect as mi
 
 from flowstead.engine.references import LITERAL_FIELDS, LITERAL_STRUCTS, SELECTOR_FIELDS
+from flowstead.engine.tools import BUILTIN_TOOLS
 
 PREFIX = "c"
 Widget = Literal[
@@ -59,6 +60,15 @@ HINTS: dict[tuple[str, str], str] = {
     ("IterationConfig", "output"): "A child node's output, collected per item.",
     ("Mapping_", "value"): "The value to output, e.g. llm.text.",
     ("CodeConfig", "outputs"): 'Output names and types, e.g. {"result": "string"}.',
+    ("AgentConfig", "instruction"): "What the agent is for and how it should use its tools.",
+    ("AgentConfig", "query"): "The task or question, e.g. {{ sys.query }}.",
+    ("AgentConfig", "max_iterations"): (
+        "Rounds of tool calls (1–50); then the model must answer with what it has."
+    ),
+    ("AgentTool", "parameters"): (
+        'Fixed values the model cannot change, e.g. {"timezone": "Europe/Paris"}; '
+        "text may use {{ }} references."
+    ),
 }
 
 
@@ -240,6 +250,11 @@ def _field(
         if (owner, key) == ("ModelRef", "provider"):
             base.widget = "select"
             known = tuple(context.get("providers", ()))
+            base.options = ("", *known) if base.value in known else ("", *known, base.value)
+        elif (owner, key) == ("AgentTool", "name"):
+            base.widget = "select"
+            base.label = "Tool"
+            known = tuple(BUILTIN_TOOLS.names())
             base.options = ("", *known) if base.value in known else ("", *known, base.value)
         elif key == "code":
             base.widget = "code"
