@@ -10,6 +10,7 @@ import msgspec
 
 from flowstead.engine.collaborators import Collaborators, SystemClock
 from flowstead.engine.ports import LLMError, Retriever
+from flowstead.engine.tools import ToolSettings
 from flowstead.knowledge.embedding import embedders
 from flowstead.knowledge.retrieval import KnowledgeRetriever
 from flowstead.providers.config import ProviderConfig
@@ -63,8 +64,10 @@ async def open_collaborators(
     *,
     max_file_bytes: int,
     retriever: Retriever | None = None,
+    tool_settings: ToolSettings | None = None,
 ) -> AsyncIterator[Collaborators]:
-    """Pooled HTTP clients for the block; closed when it ends."""
+    """Pooled HTTP clients for the block; closed when it ends. `tool_settings` say where
+    the built-in tools find SearXNG and Wikipedia (the instance's settings)."""
     providers = StoredProviders(store)
     async with (
         ProviderRouter(providers.config, providers.secret) as router,
@@ -77,4 +80,5 @@ async def open_collaborators(
             retriever=retriever or KnowledgeRetriever(store, embedders(router)),
             files=StoredFiles(data_dir, http, max_file_bytes),
             clock=SystemClock(),
+            tool_settings=tool_settings or ToolSettings(),
         )

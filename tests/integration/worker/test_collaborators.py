@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from flowstead.engine.ports import ChatMessage, ChatRequest, FileContent
+from flowstead.engine.tools import ToolSettings
 from flowstead.services.collaborators import API_KEY, open_collaborators
 from flowstead.services.files import FileUnavailable, upload_path
 from flowstead.settings import Settings
@@ -56,3 +57,13 @@ async def test_files_are_read_from_the_uploads_in_the_data_dir(
 def test_an_upload_path_never_leaves_the_uploads_dir(tmp_path: Path) -> None:
     with pytest.raises(FileUnavailable):
         upload_path(tmp_path, "a/b")
+
+
+async def test_the_tool_settings_given_reach_the_tools(store: Store, settings: Settings) -> None:
+    given = ToolSettings(searxng_url="http://searxng:8080")
+    async with open_collaborators(
+        store, settings.data_dir, max_file_bytes=1024, tool_settings=given
+    ) as tools:
+        assert tools.tool_settings == given
+    async with open_collaborators(store, settings.data_dir, max_file_bytes=1024) as tools:
+        assert tools.tool_settings == ToolSettings()
