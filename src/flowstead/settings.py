@@ -118,6 +118,12 @@ def _optional_path(value: str) -> Path | None:
     return Path(value) if value else None
 
 
+def _optional_http_url(value: str) -> str:
+    if value and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc):
+        raise ValueError("must be an http:// or https:// URL, such as http://searxng:8080")
+    return value.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Setting:
     env: str
@@ -224,6 +230,12 @@ SETTINGS: dict[str, Setting] = {
         _positive_int,
         "How many scheduled backups to keep; older ones are deleted.",
     ),
+    "searxng_url": Setting(
+        "FLOWSTEAD_SEARXNG_URL",
+        "",
+        _optional_http_url,
+        "The SearXNG instance the `searxng_search` tool asks (its JSON format enabled).",
+    ),
 }
 
 
@@ -250,6 +262,7 @@ class Settings:
     embedded_db: bool
     backup_interval_hours: float
     backup_keep: int
+    searxng_url: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

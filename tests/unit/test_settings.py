@@ -111,3 +111,11 @@ def test_nothing_else_reads_the_environment() -> None:
     ]
     allowed = {"sandbox/runner.py", "sandbox/environment.py"}  # builds the child's clean env
     assert not [r for r in readers if r not in allowed], readers
+
+
+def test_the_searxng_url_is_an_http_url_without_its_last_slash() -> None:
+    assert Settings.from_env({}).searxng_url == ""
+    given = Settings.from_env({"FLOWSTEAD_SEARXNG_URL": "http://searxng:8080/"})
+    assert given.searxng_url == "http://searxng:8080"
+    with pytest.raises(SettingsError, match="FLOWSTEAD_SEARXNG_URL='searxng:8080' must be an"):
+        Settings.from_env({"FLOWSTEAD_SEARXNG_URL": "searxng:8080"})

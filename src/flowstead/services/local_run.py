@@ -11,6 +11,7 @@ from flowstead.engine.engine import CompiledWorkflow
 from flowstead.engine.events import Event
 from flowstead.engine.limits import Limits
 from flowstead.engine.node import RunInfo
+from flowstead.engine.tools import ToolSettings
 from flowstead.services.collaborators import open_collaborators
 from flowstead.settings import Settings
 from flowstead.store import open_store
@@ -26,7 +27,10 @@ async def run_document(
     store = await open_store(settings.database_url, settings.data_dir)
     try:
         async with open_collaborators(
-            store, settings.data_dir, max_file_bytes=settings.max_upload_mb * 1024 * 1024
+            store,
+            settings.data_dir,
+            max_file_bytes=settings.max_upload_mb * 1024 * 1024,
+            tool_settings=ToolSettings(searxng_url=settings.searxng_url),
         ) as collaborators:
             info = RunInfo(
                 run_id=str(uuid.uuid4()), workflow_id=f"local:{document.name}", mode=document.mode

@@ -8,6 +8,7 @@ import signal
 
 from flowstead import logs
 from flowstead.engine.limits import Limits
+from flowstead.engine.tools import ToolSettings
 from flowstead.services.collaborators import open_collaborators
 from flowstead.services.execution import RunExecutor
 from flowstead.services.knowledge import open_ingestor
@@ -45,7 +46,12 @@ async def serve(settings: Settings, *, grace_seconds: float = GRACE_SECONDS) -> 
     async with (
         store,
         Notifier.for_data_dir(settings.data_dir) as notifier,
-        open_collaborators(store, settings.data_dir, max_file_bytes=max_bytes) as collaborators,
+        open_collaborators(
+            store,
+            settings.data_dir,
+            max_file_bytes=max_bytes,
+            tool_settings=ToolSettings(searxng_url=settings.searxng_url),
+        ) as collaborators,
         open_ingestor(store, settings.data_dir, max_bytes=max_bytes) as ingestor,
     ):
         executor = RunExecutor(store, notifier, collaborators, limits=limits(settings))
