@@ -61,7 +61,7 @@ def import_agent(data: Mapping[str, Any], ctx: ImportContext) -> AgentConfig | T
         model=import_model(model, ctx),
         instruction=_text(params.get("instruction"), ctx),
         query=_text(params.get("query"), ctx),
-        tools=[_tool(t, mapped[id(t)] or "", ctx) for t in enabled],
+        tools=[_tool(t, ctx) for t in enabled],
         max_iterations=_iterations(params, data),
         memory=_memory(data.get("memory"), ctx),
     )
@@ -84,17 +84,6 @@ def _text(item: Any, ctx: ImportContext) -> str:
     return ctx.text(item) if isinstance(item, str) else "" if item is None else str(item)
 
 
-def _fixed(item: Any, ctx: ImportContext) -> Any:
-    """A fixed tool value (`{value: …}`, possibly holding a typed input): mixed text and
-    variables become templates, constants stay as they are."""
-    value = item["value"] if isinstance(item, Mapping) and "value" in item else item
-    if isinstance(value, Mapping) and "value" in value and "type" in value:
-        if value["type"] in ("mixed", "variable"):
-            return _text(value, ctx)
-        return _fixed(value["value"], ctx)
-    return text.escape(value) if isinstance(value, str) else value
-
-
 def _plugin(tool: Mapping[str, Any]) -> str:
     return tools.plugin_of(
         {
@@ -113,26 +102,31 @@ def _builtin(tool: Mapping[str, Any]) -> str | None:
     return tools.BUILTINS.get((plugin, name))
 
 
-def _tool(tool: Mapping[str, Any], name: str, ctx: ImportContext) -> AgentTool:
+def _tool(tool: Mapping[str, Any], ctx: ImportContext) -> AgentTool:
     """The built-in tool with the values the Dify tool fixed: its form settings, and the
-    model-filled parameters set to a value (`auto: 0`)."""
-    fixed: dict[str, Any] = {}
-    for key, item in dict(tool.get("settings") or {}).items():
-        value = _fixed(item, ctx)
-        if value not in (None, ""):
-            fixed[str(key)] = value
-    for key, item in dict(tool.get("parameters") or {}).items():
-        if isinstance(item, Mapping) and not item.get("auto", 1) and item.get("value") is not None:
-            fixed[str(key)] = _fixed(item, ctx)
-    builtin = BUILTIN_TOOLS.get(name)
-    takes = {p.name for p in builtin.parameters} if builtin is not None else set()
-    dropped = ", ".join(sorted(set(fixed) - takes))
-    dify_name = tool.get("tool_name")
-    ctx.info(
-        f"Dify's '{dify_name}' tool became the built-in tool '{name}'"
-        + (f"; settings it does not have were dropped: {dropped}" if dropped else "")
+    model-filled parameters set to a value (`auto: 0`). They are read as a Dify tool node's
+    would be (renamed, adapted and reported the same way)."""
+    settings = {
+        str(k): v["value"] if isinstance(v, Mapping) and "value" in v else v
+        for k, v in dict(tool.get("settings") or {}).items()
+    }
+    settings |= {
+        str(k): v["value"]
+        for k, v in dict(tool.get("parameters") or {}).items()
+        if isinstance(v, Mapping) and not v.get("auto", 1) and v.get("value") is not None
+    }
+    node = tools.import_tool(
+        {
+            "plugin_unique_identifier": tool.get("plugin_unique_identifier"),
+            "provider_id": tool.get("provider_name") or tool.get("provider_id"),
+            "provider_type": tool.get("type") or tool.get("provider_type"),
+            "tool_name": tool.get("tool_name"),
+            "tool_configurations": settings,
+        },
+        ctx,
     )
-    return AgentTool(name, {k: v for k, v in fixed.items() if k in takes})
+    fixed = {k: v for k, v in node.parameters.items() if v not in (None, "")}
+    return AgentTool(node.tool, fixed)
 
 
 def _iterations(params: Mapping[str, Any], data: Mapping[str, Any]) -> int:

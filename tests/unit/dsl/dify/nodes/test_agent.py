@@ -167,3 +167,22 @@ def test_another_strategy_plugin_keeps_the_tool_node() -> None:
     assert result.document.nodes[1].type == "tool"
     assert config(result, "2")["provider"] == "junjiem/mcp_sse_agent"
     assert result.needs.plugins == ["junjiem/mcp_sse_agent"]
+
+
+def test_tool_settings_are_read_as_a_tool_nodes_would_be() -> None:
+    searxng = {
+        "enabled": True,
+        "provider_name": "langgenius/searxng/searxng",
+        "tool_name": "searxng_search",
+        "type": "builtin",
+        "parameters": {"query": {"auto": 1, "value": None}},
+        "settings": {"search_type": {"value": "page"}},
+    }
+    raw = agent()
+    raw["data"]["agent_parameters"]["tools"]["value"] = [searxng]
+
+    result = imported(raw)
+
+    assert config(result, "2")["tools"] == [
+        {"name": "searxng_search", "parameters": {"categories": "general"}}
+    ]
