@@ -77,5 +77,6 @@ EXPORTERS: dict[str, Exporter] = {
     "iteration": Exporter("iteration", containers.export_iteration),
     "loop": Exporter("loop", containers.export_loop),
     "tool": Exporter("tool", tools.export_tool),
+    "agent": Exporter("agent", agent.export_agent),
     "knowledge_retrieval": Exporter("knowledge-retrieval", tools.export_knowledge_retrieval),
 }

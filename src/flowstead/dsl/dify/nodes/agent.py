@@ -1,6 +1,7 @@
 """Dify agent nodes: a Flowstead agent when the strategy is Dify's own function calling or
 ReAct and every enabled tool is one a Flowstead built-in tool does; otherwise a tool node
-naming the Dify plugin that is missing (see `tools.import_agent`).
+naming the Dify plugin that is missing (see `tools.import_agent`). A Flowstead agent
+exports as a function-calling agent of Dify's agent plugin.
 
 A Dify agent's parameters are `{type, value}` pairs: `model` (provider, `model` or `name`,
 `completion_params`), `tools` (each with `provider_name`, `tool_name`, `enabled`, `settings`
@@ -14,9 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from flowstead.dsl.dify import text
-from flowstead.dsl.dify.context import ImportContext, as_int
+from flowstead.dsl.dify.context import ExportContext, ImportContext, as_int
 from flowstead.dsl.dify.nodes import tools
-from flowstead.dsl.dify.nodes.llm import DEFAULT_WINDOW, import_model
+from flowstead.dsl.dify.nodes.llm import DEFAULT_WINDOW, export_memory, export_model, import_model
 from flowstead.engine.nodes.agent import MAX_ITERATIONS, AgentConfig, AgentTool
 from flowstead.engine.nodes.llm import Memory
 from flowstead.engine.nodes.tool import ToolConfig
@@ -24,6 +25,7 @@ from flowstead.engine.tools import BUILTIN_TOOLS
 
 # Dify's agent strategies plugin, and the strategies Flowstead's agent does.
 STRATEGY_PLUGIN = "langgenius/agent"
+STRATEGY_PROVIDER = f"{STRATEGY_PLUGIN}/agent"
 STRATEGIES = {"function_calling": "function calling", "react": "ReAct"}
 
 
@@ -157,3 +159,45 @@ def _memory(memory: Any, ctx: ImportContext) -> Memory | None:
         f"last {DEFAULT_WINDOW} turns"
     )
     return Memory(DEFAULT_WINDOW)
+
+
+def export_agent(config: AgentConfig, ctx: ExportContext) -> dict[str, Any]:
+    """Dify's function-calling agent with the same model, prompts, tools and limit."""
+    model = export_model(config.model)
+    parameters: dict[str, Any] = {
+        "model": _constant(
+            {**model, "model": model["name"], "model_type": "llm", "type": "model-selector"}
+        ),
+        "tools": _constant([_export_tool(tool, ctx) for tool in config.tools]),
+        "instruction": _constant(ctx.text(config.instruction)),
+        "query": _constant(ctx.text(config.query)),
+        "maximum_iterations": _constant(config.max_iterations),
+    }
+    data: dict[str, Any] = {
+        "agent_strategy_provider_name": STRATEGY_PROVIDER,
+        "agent_strategy_name": "function_calling",
+        "agent_strategy_label": "FunctionCalling",
+        "agent_parameters": parameters,
+    }
+    if config.memory is not None:
+        data["memory"] = export_memory(config.memory.window)
+    return data
+
+
+def _constant(value: Any) -> dict[str, Any]:
+    return {"type": "constant", "value": value}
+
+
+def _export_tool(tool: AgentTool, ctx: ExportContext) -> dict[str, Any]:
+    """A Dify agent's tool: the Dify tool a built-in one stands for (as a tool node exports
+    it), its fixed values as parameters the model does not fill (`auto: 0`)."""
+    node = tools.export_tool(ToolConfig(tool=tool.name, parameters=tool.parameters), ctx)
+    fixed = {name: {"auto": 0, "value": value} for name, value in node["tool_parameters"].items()}
+    return {
+        "enabled": True,
+        "provider_name": node["provider_id"],
+        "tool_name": node["tool_name"],
+        "type": node["provider_type"],
+        "settings": {},
+        "parameters": fixed,
+    }

@@ -96,7 +96,7 @@ def _window(memory: Any, ctx: ImportContext) -> int | None:
     return DEFAULT_WINDOW
 
 
-def _export_memory(window: int) -> dict[str, Any]:
+def export_memory(window: int) -> dict[str, Any]:
     return {
         "window": {"enabled": True, "size": window},
         "query_prompt_template": "",
@@ -169,7 +169,7 @@ def export_llm(config: LLMConfig, ctx: ExportContext) -> dict[str, Any]:
         "reasoning_format": config.reasoning_format,
     }
     if config.memory is not None:
-        data["memory"] = _export_memory(config.memory.window)
+        data["memory"] = export_memory(config.memory.window)
         if len(messages) > 1 and messages[-1].role == "user":
             data["memory"]["query_prompt_template"] = ctx.text(messages.pop().text)
     jinja_vars: dict[str, dict[str, Any]] = {}
@@ -225,7 +225,7 @@ def export_question_classifier(
         "topics": [],
     }
     if config.memory_window is not None:
-        data["memory"] = _export_memory(config.memory_window)
+        data["memory"] = export_memory(config.memory_window)
     return data
 
 
@@ -284,5 +284,5 @@ def export_parameter_extractor(
         "variables": [],
     }
     if config.memory_window is not None:
-        data["memory"] = _export_memory(config.memory_window)
+        data["memory"] = export_memory(config.memory_window)
     return data

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowstead.dsl.dify import import_dify
+import yaml
+
+from flowstead.dsl.dify import export_dify, import_dify
 from flowstead.engine.validation import validate
 from tests.unit.dsl.dify.builders import config, imported, messages, node
 
@@ -186,3 +188,32 @@ def test_tool_settings_are_read_as_a_tool_nodes_would_be() -> None:
     assert config(result, "2")["tools"] == [
         {"name": "searxng_search", "parameters": {"categories": "general"}}
     ]
+
+
+def test_an_agent_exports_as_difys_function_calling_agent_and_imports_again() -> None:
+    first = import_dify(DSL, providers=["openai"]).document
+    agent = first.node("agent")
+    assert agent is not None
+    agent.config["tools"].append(
+        {"name": "http_get_json", "parameters": {"url": "{{ sys.query }}"}}
+    )
+
+    exported = yaml.safe_load(export_dify(first))
+    [data] = [
+        n["data"] for n in exported["workflow"]["graph"]["nodes"] if n["data"]["type"] == "agent"
+    ]
+    assert (data["agent_strategy_provider_name"], data["agent_strategy_name"]) == (
+        "langgenius/agent/agent",
+        "function_calling",
+    )
+    tools = data["agent_parameters"]["tools"]["value"]
+    assert [(t["provider_name"], t["tool_name"]) for t in tools] == [
+        ("langgenius/time/time", "current_time"),
+        ("builtin", "http_get_json"),
+    ]
+    variable = {"type": "variable", "value": ["sys", "query"]}
+    assert tools[1]["parameters"] == {"url": {"auto": 0, "value": variable}}
+
+    again = import_dify(export_dify(first), providers=["openai"]).document.node("agent")
+    assert again is not None
+    assert again.config == agent.config
