@@ -72,6 +72,7 @@ def test_a_file_attached_to_a_message_is_read_by_its_turn(
     expect(answer).not_to_have_class(re.compile(r"\bstreaming\b"))
     expect(page.locator("#chat-error")).to_be_hidden()
     expect(page.locator("#chat-log .chat-empty")).to_be_hidden()  # a conversation now
+    expect(page.locator("#chat-pick option:checked")).to_contain_text("What colour is the kettle?")
     # Sent: the message and the attachments are cleared for the next one.
     expect(message).to_have_value("")
     expect(message).to_be_focused()

@@ -39,7 +39,20 @@ async def test_a_conversation_in_the_chat_pane(
     conversation_id = re.search(
         r'id="chat-conversation" name="conversation_id" value="([^"]+)"', turn
     ).group(1)  # type: ignore[union-attr]
+    # The new conversation joins the picker, chosen; a later turn leaves the picker be.
+    picker = re.search(r'<select id="chat-pick"[^>]*hx-swap-oob="true">.*?</select>', turn, re.S)
+    assert picker is not None, turn
+    assert f'value="{conversation_id}" selected' in picker.group(0)
     await wait_finished(store, run_id)
+    again = assert_ok(
+        await client.post(
+            f"/workflows/{workflow_id}/chat",
+            data={"query": "again", "conversation_id": conversation_id},
+            headers=HTMX,
+        )
+    )
+    assert 'id="chat-pick"' not in again
+    await wait_finished(store, re.search(r'data-run-id="([^"]+)"', again).group(1))  # type: ignore[union-attr]
 
     pane = assert_ok(
         await client.get(
