@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import stat
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from flowstead.services.files import upload_path, uploads_dir
 from flowstead.services.uploads import UploadRefused, UploadService
 from flowstead.settings import Settings
 from flowstead.store import Store, StoreError, open_store
+from tests.fakes.pages import PageServer
 from tests.integration.api.conftest import (
     ADMIN,
     PASSWORD,
@@ -451,29 +450,10 @@ async def test_a_run_reads_an_uploaded_pdf(client: Client, key: dict[str, str]) 
 
 @pytest.fixture
 def web_files() -> Iterator[str]:
-    """A web server on loopback serving two files; yields its base URL."""
-    pages = {"/docs/release%20notes.md": b"# Release notes\n\nUploads work.\n"}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = pages.get(self.path.split("?")[0])
-            self.send_response(200 if body is not None else 404)
-            self.send_header("Content-Type", "text/plain")
-            self.end_headers()
-            self.wfile.write(body or b"not here")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        thread.join()
-        httpd.server_close()
+    """A web server on loopback serving a file; yields its base URL."""
+    page = ("text/plain", b"# Release notes\n\nUploads work.\n")
+    with PageServer({"/docs/release%20notes.md": page}) as server:
+        yield server.url
 
 
 @pytest.mark.usefixtures("worker")

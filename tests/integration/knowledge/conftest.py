@@ -16,9 +16,9 @@ from flowstead.knowledge.retrieval import KnowledgeRetriever
 from flowstead.providers.http import HttpxHttpClient
 from flowstead.store import Store, open_store
 from flowstead.store.records import KnowledgeBase, KnowledgeDocument
-from tests.fakes.base import BackgroundServer, Exchange
 from tests.fakes.fixtures import echo_server as echo_server
 from tests.fakes.fixtures import openai_server as openai_server
+from tests.fakes.pages import PageServer
 
 BACKENDS = {"sqlite": "sqlite:///{dir}/flowstead.db", "surreal-mem": "mem://"}
 MAX_BYTES = 64 * 1024
@@ -29,18 +29,6 @@ class NoProviders:
 
     async def embed(self, provider_id: str, model: str, texts: list[str]) -> list[list[float]]:
         raise LLMError(provider_id, model, "no providers in this test")
-
-
-class PageServer(BackgroundServer):
-    """Serves `pages` (path → content type and body) on loopback."""
-
-    def __init__(self, pages: dict[str, tuple[str, bytes]]) -> None:
-        super().__init__()
-        self.pages = pages
-
-    def handle(self, exchange: Exchange) -> None:
-        content_type, body = self.pages.get(exchange.request.path, ("text/plain", b""))
-        exchange.send(200 if body else 404, body, content_type)
 
 
 @pytest.fixture(params=list(BACKENDS))

@@ -21,8 +21,8 @@ from flowstead.store import open_store
 from flowstead.store.protocol import INGEST_JOB_KIND
 from flowstead.worker.ingestion import IngestionJobs
 from flowstead.worker.worker import Worker
+from tests.fakes.pages import PageServer
 from tests.integration.api.conftest import ADMIN, PASSWORD, assert_error
-from tests.integration.knowledge.conftest import PageServer
 from tests.integration.knowledge.samples import BIKE_HTML, GARDEN_MD, PRINTER_TXT
 
 Client = AsyncTestClient[Litestar]

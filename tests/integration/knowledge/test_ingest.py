@@ -13,7 +13,8 @@ from flowstead.providers.http import HttpxHttpClient
 from flowstead.store import Store
 from flowstead.store.records import KnowledgeBase
 from tests.fakes.echo import EchoServer
-from tests.integration.knowledge.conftest import MAX_BYTES, PageServer, add_file
+from tests.fakes.pages import PageServer
+from tests.integration.knowledge.conftest import MAX_BYTES, add_file
 from tests.integration.knowledge.samples import (
     BIKE_HTML,
     GARDEN_MD,
