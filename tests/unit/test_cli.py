@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,14 @@ def test_validate_a_file_that_is_not_a_document(
 def test_schema_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema"]) == 0
     assert json.loads(capsys.readouterr().out)["title"].startswith("Flowstead workflow")
+
+
+def test_python_dash_m_flowstead_is_the_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "flowstead", "schema"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["title"].startswith("Flowstead workflow")
 
 
 def test_a_bad_setting_stops_with_its_name(
