@@ -41,6 +41,8 @@ from flowstead.store.records import (
 RUN_JOB_KIND = "run"
 # An ingestion job; its payload names the knowledge document: {"document_id": …}.
 INGEST_JOB_KIND = "ingest"
+# The statuses a run ends with (the engine's `RunStatus`); before, it is queued or running.
+FINISHED_RUN_STATUSES = ("succeeded", "partial_succeeded", "failed", "stopped")
 
 Scalar = str | int | float | bool
 MetadataFilters = Mapping[str, Sequence[Scalar]]
@@ -208,6 +210,17 @@ class Runs(Protocol):
     async def request_stop(self, run_id: str) -> bool: ...
 
     async def stop_requested(self, run_id: str) -> bool: ...
+
+    async def delete_finished(self, before: float, *, batch: int = 50) -> int:
+        """Delete the runs that finished (`FINISHED_RUN_STATUSES`) before `before` (epoch
+        seconds), with their events, node executions, draft snapshots and ended jobs;
+        returns how many went. A run whose job is still queued or running stays.
+
+        The work goes in batches of at most `batch` runs, each its own short transaction
+        (SQLite: also at most `100 * batch` events; a longer log is cut over several), so
+        other writers never wait long. Messages and
+        their feedback stay; their `run_id` then names no run."""
+        ...
 
 
 class NodeExecutions(Protocol):

@@ -23,7 +23,7 @@ async def test_reopening_keeps_one_record_per_migration(reopen: Opener) -> None:
     async with await reopen() as store:
         assert await store.workflows.get(workflow.id) is not None
         table = "schema_migrations" if isinstance(store, SqliteStore) else "migration"
-        assert len(await raw_rows(store, table)) == 6
+        assert len(await raw_rows(store, table)) == 7
 
 
 async def test_two_stores_opening_a_fresh_sqlite_file_at_once(tmp_path: Path) -> None:
@@ -34,7 +34,7 @@ async def test_two_stores_opening_a_fresh_sqlite_file_at_once(tmp_path: Path) ->
     async with first, second:
         workflow = await first.workflows.create(name="shared", document={})
         assert await second.workflows.get(workflow.id) is not None
-    assert sqlite_migrations(tmp_path / "flowstead.db") == [1, 2, 3, 4, 5, 6]
+    assert sqlite_migrations(tmp_path / "flowstead.db") == [1, 2, 3, 4, 5, 6, 7]
 
 
 async def test_an_embedded_surreal_store_has_one_owner(tmp_path: Path) -> None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import sqlite3
 import time
 from collections.abc import Sequence
 from typing import Any
 
+import aiosqlite
+
 from flowstead.store import fresh
 from flowstead.store.codec import dumps, dumps_or_none, loads, to_record
 from flowstead.store.errors import NotFound
-from flowstead.store.protocol import NewEvent, NodeUpdate, RunQuery
+from flowstead.store.protocol import FINISHED_RUN_STATUSES, NewEvent, NodeUpdate, RunQuery
 from flowstead.store.records import Job, NodeExecution, Run
 from flowstead.store.sqlite.database import Database
 from flowstead.store.sqlite.events import UPSERT_NODE, append_events, node_params
@@ -25,6 +28,52 @@ _RUN_COLUMNS = (
 )
 _RUN_JSON = ("inputs", "outputs")
 _NODE_JSON = ("inputs", "outputs")
+
+
+# The most events one transaction of `delete_finished` deletes, per run of its batch (a
+# chat run logs one per streamed text chunk); a longer log is cut over several.
+EVENTS_PER_RUN = 100
+# Finished before the cutoff, and no job of theirs still waiting or running. The `+`
+# keeps SQLite from picking runs_by_status, which would read every finished run.
+_FINISHED_BEFORE = (
+    "SELECT id FROM runs WHERE finished_at < ?"
+    f" AND +status IN ({', '.join('?' * len(FINISHED_RUN_STATUSES))})"
+    " AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.run_id = runs.id"
+    " AND jobs.status IN ('queued', 'running'))"
+    " ORDER BY finished_at LIMIT ?"
+)
+_LOG_BOUNDS = (
+    "SELECT (SELECT min(seq) FROM run_events WHERE run_id = ?1),"
+    " (SELECT max(seq) FROM run_events WHERE run_id = ?1)"
+)
+
+
+async def _delete_finished_batch(
+    conn: aiosqlite.Connection, before: float, batch: int
+) -> tuple[int, bool]:
+    """Inside a transaction: delete up to `batch` runs finished before `before`, and up to
+    `batch * EVENTS_PER_RUN` of their events. Returns the runs deleted and whether any
+    were found."""
+    found = await conn.execute_fetchall(_FINISHED_BEFORE, (before, *FINISHED_RUN_STATUSES, batch))
+    budget, done = batch * EVENTS_PER_RUN, []
+    for (run_id,) in found:
+        first, last = next(iter(await conn.execute_fetchall(_LOG_BOUNDS, (run_id,))))
+        if first is not None:
+            # Sequence numbers are contiguous, so a window of them bounds the rows.
+            upto = min(last, first + budget - 1)
+            await conn.execute(
+                "DELETE FROM run_events WHERE run_id = ? AND seq <= ?", (run_id, upto)
+            )
+            budget -= upto - first + 1
+            if upto < last:
+                break  # the rest of its log in the next batch
+        done.append(run_id)
+        if budget <= 0:
+            break
+    if done:
+        # Node executions and jobs cascade; runs resumed from these lose the link.
+        await conn.execute(f"DELETE FROM runs WHERE id IN ({', '.join('?' * len(done))})", done)
+    return len(done), bool(found)
 
 
 def _run(row: sqlite3.Row) -> Run:
@@ -264,6 +313,17 @@ class SqliteRuns:
     async def stop_requested(self, run_id: str) -> bool:
         row = await self._db.select_one("SELECT stop_requested FROM runs WHERE id = ?", (run_id,))
         return row is not None and bool(row[0])
+
+    async def delete_finished(self, before: float, *, batch: int = 50) -> int:
+        removed = 0
+        while True:
+            # An interactive transaction in the driver thread: a bulk write.
+            async with self._db.transaction() as conn:
+                deleted, found = await _delete_finished_batch(conn, before, batch)
+            removed += deleted
+            if not found:
+                return removed
+            await asyncio.sleep(0)  # let the writes queued meanwhile go first
 
 
 class SqliteNodeExecutions:

@@ -11,7 +11,7 @@ from flowstead.store import fresh
 from flowstead.store.codec import dumps, dumps_or_none, loads, to_record
 from flowstead.store.errors import NotFound
 from flowstead.store.ids import new_id
-from flowstead.store.protocol import NewEvent, NodeUpdate, RunQuery
+from flowstead.store.protocol import FINISHED_RUN_STATUSES, NewEvent, NodeUpdate, RunQuery
 from flowstead.store.records import Job, NodeExecution, Run
 from flowstead.store.surreal.database import SurrealDatabase, plain, rid
 from flowstead.store.surreal.events import append_statements, log_params
@@ -79,6 +79,25 @@ RETURN IF $existing {
 } ELSE {
     (CREATE ONLY $new_id CONTENT $node RETURN AFTER)
 };
+"""
+
+
+# Runs finished before the cutoff with no job still waiting or running, and what hangs
+# off them (as `SurrealWorkflows.delete` deletes a workflow's runs).
+_DELETE_FINISHED = """
+LET $runs = (SELECT VALUE record::id(id) FROM run
+    WHERE finished_at < $before AND status IN $statuses
+    AND !(SELECT VALUE id FROM job
+        WHERE run_id = record::id($parent.id) AND status IN ['queued', 'running'])
+    LIMIT $limit);
+FOR $run IN $runs {
+    DELETE run_event:[$run, 0]..=[$run, $max_seq];
+    DELETE node_execution WHERE run_id = $run;
+    DELETE job WHERE run_id = $run;
+    DELETE type::thing('run_draft', $run);
+    DELETE type::thing('run', $run);
+};
+RETURN array::len($runs);
 """
 
 
@@ -250,6 +269,22 @@ class SurrealRuns:
             "SELECT VALUE stop_requested FROM $id", {"id": rid("run", run_id)}
         )
         return bool(rows and rows[0])
+
+    async def delete_finished(self, before: float, *, batch: int = 50) -> int:
+        removed = 0
+        while True:
+            deleted = await self._db.transaction(
+                _DELETE_FINISHED,
+                {
+                    "before": before,
+                    "statuses": list(FINISHED_RUN_STATUSES),
+                    "limit": batch,
+                    "max_seq": 2**63 - 1,
+                },
+            )
+            removed += int(deleted)
+            if not deleted:
+                return removed
 
 
 class SurrealNodeExecutions:
