@@ -230,6 +230,12 @@ SETTINGS: dict[str, Setting] = {
         _positive_int,
         "How many scheduled backups to keep; older ones are deleted.",
     ),
+    "run_retention_days": Setting(
+        "FLOWSTEAD_RUN_RETENTION_DAYS",
+        "0",
+        _non_negative_float,
+        "Days a finished run (its log, node executions and job) is kept; 0 keeps every run.",
+    ),
     "searxng_url": Setting(
         "FLOWSTEAD_SEARXNG_URL",
         "",
@@ -262,6 +268,7 @@ class Settings:
     embedded_db: bool
     backup_interval_hours: float
     backup_keep: int
+    run_retention_days: float
     searxng_url: str
 
     @classmethod

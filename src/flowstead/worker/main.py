@@ -13,9 +13,10 @@ from flowstead.services.collaborators import open_collaborators
 from flowstead.services.execution import RunExecutor
 from flowstead.services.knowledge import open_ingestor
 from flowstead.services.notify import Notifier
+from flowstead.services.retention import delete_old_runs
 from flowstead.services.uploads import UploadService
 from flowstead.settings import Settings
-from flowstead.store import open_store
+from flowstead.store import Store, open_store
 from flowstead.store.protocol import INGEST_JOB_KIND, RUN_JOB_KIND
 from flowstead.worker.ingestion import IngestionJobs
 from flowstead.worker.worker import Worker
@@ -23,6 +24,8 @@ from flowstead.worker.worker import Worker
 log = logging.getLogger("flowstead.worker")
 
 GRACE_SECONDS = 10.0
+# How often a worker deletes the runs older than FLOWSTEAD_RUN_RETENTION_DAYS.
+RETENTION_SWEEP_SECONDS = 3600.0
 
 
 def limits(settings: Settings) -> Limits:
@@ -67,13 +70,20 @@ async def serve(settings: Settings, *, grace_seconds: float = GRACE_SECONDS) -> 
             "worker started",
             extra={"worker_id": worker.worker_id, "concurrency": settings.worker_concurrency},
         )
-        sweep = asyncio.create_task(
-            sweep_uploads(UploadService(store, settings.data_dir, max_bytes))
-        )
+        chores = [
+            asyncio.create_task(sweep_uploads(UploadService(store, settings.data_dir, max_bytes)))
+        ]
+        if settings.run_retention_days > 0:
+            chores.append(
+                asyncio.create_task(
+                    sweep_runs(store, settings.run_retention_days, after=worker.announced)
+                )
+            )
         try:
             await worker.run(stopping)
         finally:
-            sweep.cancel()
+            for chore in chores:
+                chore.cancel()
         log.info("worker stopped", extra={"worker_id": worker.worker_id})
 
 
@@ -86,6 +96,30 @@ async def sweep_uploads(uploads: UploadService) -> None:
         return
     if removed:
         log.info("removed files no upload names", extra={"files": removed})
+
+
+async def sweep_runs(
+    store: Store,
+    retention_days: float,
+    *,
+    after: asyncio.Event,
+    every: float = RETENTION_SWEEP_SECONDS,
+) -> None:
+    """Once `after` is set (the first heartbeat), then every `every` seconds: delete the
+    runs that finished more than `retention_days` ago. Several workers may sweep at once:
+    each deletes what it finds still there."""
+    await after.wait()
+    while True:
+        try:
+            removed = await delete_old_runs(store, retention_days)
+        except Exception:
+            log.exception("deleting old runs failed")
+        else:
+            log.info(
+                "deleted old runs",
+                extra={"runs": removed, "retention_days": retention_days},
+            )
+        await asyncio.sleep(every)
 
 
 def main(settings: Settings, *, grace_seconds: float = GRACE_SECONDS) -> int:

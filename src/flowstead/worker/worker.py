@@ -60,6 +60,9 @@ class Worker:
         self._grace = grace_seconds
         self._poll = poll_seconds
         self._active: dict[str, _Active] = {}
+        # Set once the first heartbeat was written (or failed): background chores wait
+        # for it, so they never delay the worker's announcing itself.
+        self.announced = asyncio.Event()
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Claim and execute jobs until `stopping` is set, then drain and return."""
@@ -154,6 +157,7 @@ class Worker:
                     active.task.cancel()
             except Exception:
                 log.exception("heartbeat failed")
+            self.announced.set()
             await asyncio.sleep(interval)
 
     async def _done_here(self, job_id: str) -> bool:
