@@ -278,6 +278,45 @@ def _add_appliance(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     restore.set_defaults(handler=_restore)
 
 
+def _days(value: str) -> float:
+    try:
+        days = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of days") from None
+    if days <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0 days")
+    return days
+
+
+def _prune(args: argparse.Namespace) -> int:
+    from flowstead.services.retention import delete_old_runs
+    from flowstead.store import open_store
+
+    settings = Settings.from_env()
+
+    async def prune() -> int:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        async with await open_store(settings.database_url, settings.data_dir) as store:
+            return await delete_old_runs(store, args.older_than)
+
+    removed = asyncio.run(prune())
+    print(
+        f"deleted {removed} run{'' if removed == 1 else 's'} that finished more than"
+        f" {args.older_than:g} days ago, with their events, node executions and jobs"
+    )
+    return 0
+
+
+def _add_prune(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    prune = commands.add_parser(
+        "prune", help="delete finished runs older than some days (chat messages stay)"
+    )
+    prune.add_argument(
+        "--older-than", type=_days, required=True, metavar="DAYS", help="days since it finished"
+    )
+    prune.set_defaults(handler=_prune)
+
+
 # ------------------------------------------------------------------------------------------
 
 
@@ -296,6 +335,7 @@ def parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=_migrate)
     _add_run(commands)
+    _add_prune(commands)
     _add_worker(commands)
     _add_api(commands)
     _add_web(commands)
