@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from tests.integration.knowledge.conftest import NoProviders  # noqa: E402
-from tests.integration.knowledge.labelled import half, is_answer, load  # noqa: E402
+from tests.integration.knowledge.labelled import is_answer, load  # noqa: E402
 
 from flowstead.knowledge.embedding import BUILTIN_MODEL, embedders  # noqa: E402
 from flowstead.knowledge.files import DocumentFiles  # noqa: E402
@@ -46,10 +46,10 @@ from flowstead.knowledge.retrieval import KnowledgeRetriever, Mode  # noqa: E402
 from flowstead.providers.http import HttpxHttpClient  # noqa: E402
 from flowstead.store import Store, open_store  # noqa: E402
 from flowstead.store.records import KnowledgeBase  # noqa: E402
+from labelled_base import BACKENDS, labelled_base  # noqa: E402
 from machine import machine  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "knowledge.json"
-BACKENDS = {"sqlite": "sqlite:///{dir}/flowstead.db", "surreal-mem": "mem://"}
 CHUNKS = {"sqlite": 100_000, "surreal-mem": 1_000}
 PARAGRAPHS_PER_DOCUMENT = 100
 MODES: tuple[Mode, ...] = ("text", "vector", "hybrid")
@@ -151,31 +151,16 @@ async def recall(name: str) -> dict[str, Any]:
     """Recall@5 per method on each part of the labelled set, in a fresh store each."""
     figures: dict[str, Any] = {}
     for part in ("tuning", "held-out", "all"):
-        data = load() if part == "all" else half("tuning" if part == "tuning" else "held-out")
-        with tempfile.TemporaryDirectory() as tmp:
-            data_dir = Path(tmp)
-            async with (
-                await open_store(BACKENDS[name].format(dir=data_dir), data_dir) as store,
-                HttpxHttpClient() as http,
-            ):
-                files = DocumentFiles(data_dir)
-                embedder_for = embedders(NoProviders())
-                ingestor = Ingestor(store, files, http, embedder_for, max_bytes=1 << 24)
-                kb = await store.knowledge_bases.create(name="stdlib")
-                for document in data["documents"]:
-                    added = await store.documents.add(
-                        kb_id=kb.id, name=document["name"], source="upload"
-                    )
-                    await files.save(kb.id, added.id, document["text"].encode())
-                    assert (await ingestor.ingest(added.id)).status == "ready"
-                retriever = KnowledgeRetriever(store, embedder_for)
-                figures[part] = {"queries": len(data["queries"])}
-                for mode in MODES:
-                    hits = 0
-                    for query in data["queries"]:
-                        found = await retriever.search([kb], query["query"], top_k=5, mode=mode)
-                        hits += any(is_answer(query, f.document, f.chunk.metadata) for f in found)
-                    figures[part][mode] = round(hits / len(data["queries"]), 3)
+        async with labelled_base(name, part) as base:
+            retriever = KnowledgeRetriever(base.store, base.embedder_for)
+            queries = base.data["queries"]
+            figures[part] = {"queries": len(queries)}
+            for mode in MODES:
+                hits = 0
+                for query in queries:
+                    found = await retriever.search([base.kb], query["query"], top_k=5, mode=mode)
+                    hits += any(is_answer(query, f.document, f.chunk.metadata) for f in found)
+                figures[part][mode] = round(hits / len(queries), 3)
     return figures
 
 

@@ -24,7 +24,6 @@ import asyncio
 import json
 import statistics
 import sys
-import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -34,25 +33,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from tests.integration.knowledge.conftest import NoProviders  # noqa: E402
-from tests.integration.knowledge.labelled import half, is_answer, load  # noqa: E402
+from tests.integration.knowledge.labelled import is_answer  # noqa: E402
 
-from flowstead.knowledge.embedding import BUILTIN_MODEL, embedders  # noqa: E402
-from flowstead.knowledge.files import DocumentFiles  # noqa: E402
+from flowstead.knowledge.embedding import BUILTIN_MODEL  # noqa: E402
 from flowstead.knowledge.fusion import K, reciprocal_rank_fusion  # noqa: E402
-from flowstead.knowledge.ingest import Ingestor  # noqa: E402
 from flowstead.knowledge.retrieval import (  # noqa: E402
     BUILTIN_VECTOR_WEIGHT,
     MIN_DEPTH,
     KnowledgeRetriever,
 )
 from flowstead.knowledge.terms import query_terms  # noqa: E402
-from flowstead.providers.http import HttpxHttpClient  # noqa: E402
-from flowstead.store import open_store  # noqa: E402
+from labelled_base import BACKENDS, labelled_base  # noqa: E402
 from machine import machine  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "knowledge_fusion.json"
-BACKENDS = {"sqlite": "sqlite:///{dir}/flowstead.db", "surreal-mem": "mem://"}
 PARTS = ("tuning", "held-out", "all")
 TOP_K = 5
 
@@ -64,48 +58,31 @@ Ranker = Callable[[Ranked], list[tuple[str, bool]]]
 
 async def rankings(backend: str, part: str) -> tuple[list[Ranked], float]:
     """Each query's text and vector rankings, and the default hybrid search's recall@5."""
-    data = load() if part == "all" else half("tuning" if part == "tuning" else "held-out")
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
-        async with (
-            await open_store(BACKENDS[backend].format(dir=data_dir), data_dir) as store,
-            HttpxHttpClient() as http,
-        ):
-            files = DocumentFiles(data_dir)
-            embedder_for = embedders(NoProviders())
-            ingestor = Ingestor(store, files, http, embedder_for, max_bytes=1 << 24)
-            kb = await store.knowledge_bases.create(name="stdlib")
-            for document in data["documents"]:
-                added = await store.documents.add(
-                    kb_id=kb.id, name=document["name"], source="upload"
-                )
-                await files.save(kb.id, added.id, document["text"].encode())
-                assert (await ingestor.ingest(added.id)).status == "ready"
-            embedder = embedder_for(kb)
-            assert embedder is not None, "the built-in model is not installed"
-            retriever = KnowledgeRetriever(store, embedder_for)
-            depth = max(4 * TOP_K, MIN_DEPTH)
-            found: list[Ranked] = []
-            hybrid_hits = 0
-            for query in data["queries"]:
+    async with labelled_base(backend, part) as base:
+        store, kb, data = base.store, base.kb, base.data
+        embedder = base.embedder_for(kb)
+        assert embedder is not None, "the built-in model is not installed"
+        retriever = KnowledgeRetriever(store, base.embedder_for)
+        depth = max(4 * TOP_K, MIN_DEPTH)
+        found: list[Ranked] = []
+        hybrid_hits = 0
+        for query in data["queries"]:
 
-                def hit(chunk: Any, score: float, query: dict[str, Any] = query) -> Hit:
-                    document = str(chunk.metadata.get("document", chunk.document_id))
-                    return (chunk.id, score, is_answer(query, document, chunk.metadata))
+            def hit(chunk: Any, score: float, query: dict[str, Any] = query) -> Hit:
+                document = str(chunk.metadata.get("document", chunk.document_id))
+                return (chunk.id, score, is_answer(query, document, chunk.metadata))
 
-                text = await store.chunks.search_text(
-                    [kb.id], query_terms(query["query"]), limit=depth
-                )
-                [embedding] = await embedder.embed([query["query"]])
-                vector = await store.chunks.search_vector([kb.id], embedding, limit=depth)
-                found.append(
-                    {
-                        "text": [hit(h.chunk, h.score) for h in text],
-                        "vector": [hit(h.chunk, h.score) for h in vector],
-                    }
-                )
-                hybrid = await retriever.search([kb], query["query"], top_k=TOP_K)
-                hybrid_hits += any(is_answer(query, f.document, f.chunk.metadata) for f in hybrid)
+            text = await store.chunks.search_text([kb.id], query_terms(query["query"]), limit=depth)
+            [embedding] = await embedder.embed([query["query"]])
+            vector = await store.chunks.search_vector([kb.id], embedding, limit=depth)
+            found.append(
+                {
+                    "text": [hit(h.chunk, h.score) for h in text],
+                    "vector": [hit(h.chunk, h.score) for h in vector],
+                }
+            )
+            hybrid = await retriever.search([kb], query["query"], top_k=TOP_K)
+            hybrid_hits += any(is_answer(query, f.document, f.chunk.metadata) for f in hybrid)
     return found, hybrid_hits / len(data["queries"])
 
 
