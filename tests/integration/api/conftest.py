@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -114,10 +115,10 @@ async def _serve_worker(settings: Settings, stopping: asyncio.Event) -> None:
         await running.run(stopping)
 
 
-@pytest.fixture
-def worker(settings: Settings, client: Client) -> Iterator[None]:
-    """A worker on its own thread and event loop, with its own store connection and
-    notification socket, as a separate `flowstead worker` process would have.
+@contextmanager
+def on_a_thread(serve: Callable[[asyncio.Event], Awaitable[None]]) -> Iterator[None]:
+    """`serve(stopping)` on a thread and event loop of its own until the block ends, as a
+    separate `flowstead worker` process would run.
 
     (The test client runs the app on a thread of its own and blocks the test's loop while
     it waits for an answer, so a worker on the test's loop would stall.)"""
@@ -128,15 +129,24 @@ def worker(settings: Settings, client: Client) -> Iterator[None]:
         stopping = asyncio.Event()
         ready.append((asyncio.get_running_loop(), stopping))
         started.set()
-        await _serve_worker(settings, stopping)
+        await serve(stopping)
 
     thread = threading.Thread(target=asyncio.run, args=(main(),), name="worker")
     thread.start()
     started.wait()
-    yield
-    loop, stopping = ready[0]
-    loop.call_soon_threadsafe(stopping.set)
-    thread.join()
+    try:
+        yield
+    finally:
+        loop, stopping = ready[0]
+        loop.call_soon_threadsafe(stopping.set)
+        thread.join()
+
+
+@pytest.fixture
+def worker(settings: Settings, client: Client) -> Iterator[None]:
+    """A worker with its own store connection and notification socket."""
+    with on_a_thread(lambda stopping: _serve_worker(settings, stopping)):
+        yield
 
 
 TEMPLATE_DOCUMENT: dict[str, Any] = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from flowstead.store.protocol import INGEST_JOB_KIND
 from flowstead.worker.ingestion import IngestionJobs
 from flowstead.worker.worker import Worker
 from tests.fakes.pages import PageServer
-from tests.integration.api.conftest import ADMIN, PASSWORD, assert_error
+from tests.integration.api.conftest import ADMIN, PASSWORD, assert_error, on_a_thread
 from tests.integration.knowledge.samples import BIKE_HTML, GARDEN_MD, PRINTER_TXT
 
 Client = AsyncTestClient[Litestar]
@@ -54,23 +53,9 @@ async def _serve_worker(settings: Settings, stopping: asyncio.Event) -> None:
 
 @pytest.fixture
 def worker(settings: Settings, client: Client) -> Iterator[None]:
-    """An ingesting worker on its own thread and loop, as a `flowstead worker` would be."""
-    ready: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
-    started = threading.Event()
-
-    async def main() -> None:
-        stopping = asyncio.Event()
-        ready.append((asyncio.get_running_loop(), stopping))
-        started.set()
-        await _serve_worker(settings, stopping)
-
-    thread = threading.Thread(target=asyncio.run, args=(main(),), name="worker")
-    thread.start()
-    started.wait()
-    yield
-    loop, stopping = ready[0]
-    loop.call_soon_threadsafe(stopping.set)
-    thread.join()
+    """An ingesting worker, as a `flowstead worker` would be."""
+    with on_a_thread(lambda stopping: _serve_worker(settings, stopping)):
+        yield
 
 
 async def create_kb(client: Client, **fields: Any) -> dict[str, Any]:
