@@ -13,22 +13,22 @@ import pytest
 from tests.integration.api.processes import LockstepModelServer
 
 
-@pytest.fixture
-def data_dir() -> Iterator[Path]:
+def _fresh_data_dir() -> Iterator[Path]:
     root = Path(tempfile.mkdtemp(prefix="fs-e2e-"))
     try:
         yield root / "data"
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    yield from _fresh_data_dir()
 
 
 @pytest.fixture(scope="module")
 def module_data_dir() -> Iterator[Path]:
-    root = Path(tempfile.mkdtemp(prefix="fs-e2e-"))
-    try:
-        yield root / "data"
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    yield from _fresh_data_dir()
 
 
 @pytest.fixture(scope="module")
